@@ -1,0 +1,146 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/cairn-intel/cairn/internal/misp"
+	"github.com/cairn-intel/cairn/internal/search"
+	"github.com/cairn-intel/cairn/internal/store"
+)
+
+// attributeList reads attributes/add bodies: one attribute, a list, or one
+// attribute whose value is a list (one attribute per value).
+func attributeList(body []byte) (misp.List[misp.Attribute], bool, error) {
+	var list misp.List[misp.Attribute]
+	raw := bytes.TrimSpace(unwrap(bytes.TrimSpace(body), "Attribute"))
+	if len(raw) == 0 {
+		return list, false, badRequest("the request has no JSON body")
+	}
+	single := raw[0] == '{'
+	if single {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return list, false, badRequest("the JSON body could not be read: " + jsonErrorText(raw, err))
+		}
+		if v := bytes.TrimSpace(m["value"]); len(v) > 0 && v[0] == '[' {
+			var values []json.RawMessage
+			if err := json.Unmarshal(v, &values); err != nil {
+				return list, false, badRequest("value: " + err.Error())
+			}
+			items := make([]map[string]json.RawMessage, 0, len(values))
+			for _, val := range values {
+				item := map[string]json.RawMessage{}
+				for k, x := range m {
+					item[k] = x
+				}
+				item["value"] = val
+				items = append(items, item)
+			}
+			raw, _ = json.Marshal(items)
+			single = false
+		}
+	}
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return list, false, badRequest("the JSON body could not be read: " + jsonErrorText(raw, err))
+	}
+	return list, single, nil
+}
+
+func (s *Server) attributeAdd(q *request) (any, error) {
+	if err := requireWrite(q.actor); err != nil {
+		return nil, err
+	}
+	list, single, err := attributeList(q.body)
+	if err != nil {
+		return nil, err
+	}
+	res, written, err := s.st.AddChildren(q.ctx(), q.actor, q.arg(0), list, misp.List[misp.Object]{})
+	if err != nil {
+		return nil, err
+	}
+	attrs, err := s.st.AttributesByUUID(q.ctx(), q.actor, written)
+	if err != nil {
+		return nil, err
+	}
+	errs := map[string]any{}
+	for i, r := range res.Rejected {
+		errs[fmt.Sprintf("attribute_%d", i)] = r
+	}
+	switch {
+	case len(attrs) == 0:
+		q.status = http.StatusForbidden
+		return saveFail("add", "Attribute", q.path+"/"+q.arg(0), map[string]any{"rejected": res.Rejected}), nil
+	case single:
+		return map[string]any{"Attribute": attrs[0]}, nil
+	}
+	out := map[string]any{"Attribute": attrs}
+	if len(errs) > 0 {
+		out["errors"] = errs
+	}
+	return out, nil
+}
+
+func (s *Server) attributeEdit(q *request) (any, error) {
+	if err := requireWrite(q.actor); err != nil {
+		return nil, err
+	}
+	var in misp.Attribute
+	if err := decode(q.body, "Attribute", &in); err != nil {
+		return nil, err
+	}
+	at, err := s.st.EditAttribute(q.ctx(), q.actor, q.arg(0), in)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"Attribute": at}, nil
+}
+
+func (s *Server) attributeDelete(q *request) (any, error) {
+	hard := q.arg(1) == "1" || flag(q.namedValue("hard"))
+	if len(q.body) > 0 {
+		var body struct {
+			Hard misp.Bool `json:"hard"`
+		}
+		_ = json.Unmarshal(q.body, &body) // an unreadable body means a soft delete
+		hard = hard || bool(body.Hard)
+	}
+	if _, err := s.st.DeleteAttribute(q.ctx(), q.actor, q.arg(0), hard); err != nil {
+		return nil, err
+	}
+	return map[string]any{"message": "Attribute deleted."}, nil
+}
+
+func (s *Server) attributeView(q *request) (any, error) {
+	at, err := s.st.AttributeByRef(q.ctx(), q.actor, q.arg(0), store.DeletedBoth)
+	if err != nil || q.r.Method == http.MethodHead {
+		return nil, err
+	}
+	return map[string]any{"Attribute": at}, nil
+}
+
+func (s *Server) attributesRestSearch(q *request) (any, error) {
+	p, err := s.parseSearch(q)
+	if err != nil {
+		return nil, err
+	}
+	attrs, total, err := search.Attributes(q.ctx(), s.st, q.actor, p)
+	if err != nil {
+		return nil, err
+	}
+	q.w.Header().Set("X-Result-Count", itoa(total))
+	if attrs == nil {
+		attrs = []store.Attribute{}
+	}
+	return map[string]any{"response": map[string]any{"Attribute": attrs}}, nil
+}
+
+func (s *Server) attributeAddTag(q *request) (any, error) {
+	return s.tagAction(q, "attribute", true, false)
+}
+
+func (s *Server) attributeRemoveTag(q *request) (any, error) {
+	return s.tagAction(q, "attribute", true, true)
+}

@@ -1,0 +1,93 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// unwrap removes the envelopes MISP accepts around a model: {"request": x},
+// {"response": x} and {"<Model>": x}.
+func unwrap(body []byte, model string) []byte {
+	for i := 0; i < 3; i++ {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(body, &m) != nil || len(m) != 1 {
+			return body
+		}
+		inner, ok := m["request"]
+		if !ok {
+			inner, ok = m["response"]
+		}
+		if !ok && model != "" {
+			inner, ok = m[model]
+		}
+		if !ok {
+			return body
+		}
+		body = inner
+	}
+	return body
+}
+
+// decode reads a JSON body (wrapped or bare) into v.
+func decode(body []byte, model string, v any) error {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return badRequest("the request has no JSON body")
+	}
+	if err := json.Unmarshal(unwrap(body, model), v); err != nil {
+		return badRequest("the JSON body could not be read: " + jsonErrorText(body, err))
+	}
+	return nil
+}
+
+// jsonErrorText adds the line and column of a syntax error.
+func jsonErrorText(body []byte, err error) string {
+	var se *json.SyntaxError
+	if ok := asSyntax(err, &se); ok {
+		line, col := 1, 1
+		for _, c := range body[:min(int(se.Offset), len(body))] {
+			if c == '\n' {
+				line, col = line+1, 1
+			} else {
+				col++
+			}
+		}
+		return fmt.Sprintf("%s (line %d, column %d)", se.Error(), line, col)
+	}
+	var te *json.UnmarshalTypeError
+	if asType(err, &te) {
+		return fmt.Sprintf("field %s has the wrong JSON type (%s)", te.Field, te.Value)
+	}
+	return err.Error()
+}
+
+func asSyntax(err error, target **json.SyntaxError) bool {
+	se, ok := err.(*json.SyntaxError)
+	if ok {
+		*target = se
+	}
+	return ok
+}
+
+func asType(err error, target **json.UnmarshalTypeError) bool {
+	te, ok := err.(*json.UnmarshalTypeError)
+	if ok {
+		*target = te
+	}
+	return ok
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func parseID(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
+}
+
+func timeParseDate(v string) (int64, error) {
+	t, err := time.Parse("2006-01-02", v)
+	return t.Unix(), err
+}

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/cairn-intel/cairn/internal/search"
+	"github.com/cairn-intel/cairn/internal/store"
+)
+
+// httpError is an error with the status and MISP message to answer with.
+type httpError struct {
+	status int
+	msg    string
+	extra  map[string]any
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func badRequest(msg string) error { return &httpError{status: http.StatusBadRequest, msg: msg} }
+func notFound(msg string) error   { return &httpError{status: http.StatusNotFound, msg: msg} }
+
+// misperror is MISP's exception envelope.
+func misperror(msg, url string) map[string]any {
+	return map[string]any{"name": msg, "message": msg, "url": url}
+}
+
+// saveFail is MISP's envelope for a refused add or edit.
+func saveFail(action, model, url string, errs any) map[string]any {
+	msg := "Could not " + action + " " + model
+	return map[string]any{"saved": false, "name": msg, "message": msg, "url": url, "errors": errs}
+}
+
+// success is MISP's envelope for a completed action.
+func success(msg, url string, id int64) map[string]any {
+	return map[string]any{"saved": true, "success": true, "name": msg, "message": msg, "url": url, "id": itoa(id)}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // the client went away: nothing left to tell it
+}
+
+// fail answers with the one mapping from error kinds to MISP responses. A
+// 500 shows no internal text; the error is logged here, once.
+func (s *Server) fail(q *request, err error) {
+	status, body := s.errorResponse(q, err)
+	q.status = status
+	writeJSON(q.w, status, body)
+}
+
+func (s *Server) errorResponse(q *request, err error) (int, any) {
+	url := q.r.URL.Path
+	var he *httpError
+	var ve *store.ValidationError
+	var pe *search.ParamError
+	var exists *store.ExistsError
+	switch {
+	case errors.As(err, &he):
+		body := misperror(he.msg, url)
+		for k, v := range he.extra {
+			body[k] = v
+		}
+		return he.status, body
+	case errors.As(err, &exists):
+		q.w.Header().Set("Location", "/events/view/"+itoa(exists.ID))
+		return http.StatusNotFound, misperror("Event already exists, if you would like to edit it, use the url in the location header.", url)
+	case errors.As(err, &ve):
+		return http.StatusForbidden, saveFail(actionOf(q.path), modelOf(q.path), url, map[string]any{
+			"message": ve.Message, "rejected": ve.Rejected})
+	case errors.As(err, &pe):
+		return http.StatusBadRequest, misperror(pe.Error(), url)
+	case errors.Is(err, store.ErrNotFound):
+		return http.StatusNotFound, misperror("Invalid "+strings.ToLower(modelOf(q.path))+": "+reason(err), url)
+	case errors.Is(err, store.ErrForbidden):
+		return http.StatusForbidden, misperror(reason(err), url)
+	case errors.Is(err, store.ErrInvalid):
+		return http.StatusForbidden, saveFail(actionOf(q.path), modelOf(q.path), url, reason(err))
+	case errors.Is(err, store.ErrConflict):
+		return http.StatusForbidden, saveFail(actionOf(q.path), modelOf(q.path), url, reason(err))
+	}
+	s.log.Error("request failed", "action", "http", "path", url, "error", err)
+	return http.StatusInternalServerError, misperror("An Internal Error Has Occurred.", url)
+}
+
+// reason strips the kind prefix ("forbidden: ") from a store error.
+func reason(err error) string {
+	msg := err.Error()
+	for _, kind := range []error{store.ErrNotFound, store.ErrForbidden, store.ErrInvalid, store.ErrConflict} {
+		msg = strings.TrimPrefix(msg, kind.Error()+": ")
+	}
+	return msg
+}
+
+// modelOf and actionOf name the model and action of a route path such as
+// "/events/add" or "/admin/users/edit", for MISP's messages.
+func modelOf(path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	if len(parts) > 0 && parts[0] == "admin" {
+		parts = parts[1:]
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	names := map[string]string{"events": "Event", "attributes": "Attribute", "objects": "Object", "tags": "Tag",
+		"sightings": "Sighting", "organisations": "Organisation", "users": "User", "auth_keys": "AuthKey",
+		"roles": "Role"}
+	if n, ok := names[parts[0]]; ok {
+		return n
+	}
+	return parts[0]
+}
+
+func actionOf(path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	return parts[len(parts)-1]
+}

@@ -1,0 +1,80 @@
+package api
+
+// routeTable lists every API route in one place. Paths are matched
+// case-insensitively without the ".json" suffix; the longest route wins and
+// the remaining segments become positional arguments. MISP clients send
+// POST for every write, so edit and delete also accept POST.
+func (s *Server) routeTable() []route {
+	const (
+		get     = "GET"
+		post    = "POST"
+		getPost = "GET POST"
+		edit    = "POST PUT"
+		del     = "POST DELETE"
+	)
+	return []route{
+		{methods: get, path: "servers/getVersion", h: s.getVersion},
+		{methods: get, path: "servers/getPyMISPVersion", h: s.getPyMISPVersion},
+		{methods: get, path: "users/view", h: s.viewUser},
+		{methods: get, path: "attributes/describeTypes", h: s.describeTypes},
+		{methods: get, path: "roles/index", h: s.rolesIndex},
+		{methods: get, path: "roles", h: s.rolesIndex},
+
+		{methods: getPost, path: "events/index", h: s.eventsIndex},
+		{methods: getPost, path: "events", h: s.eventsIndex},
+		{methods: getPost, path: "events/view", h: s.eventView},
+		{methods: post, path: "events/add", h: s.eventAdd},
+		{methods: edit, path: "events/edit", h: s.eventEdit},
+		{methods: del, path: "events/delete", h: s.eventDelete},
+		{methods: post, path: "events/publish", h: s.eventPublish},
+		{methods: post, path: "events/unpublish", h: s.eventUnpublish},
+		{methods: getPost, path: "events/restSearch", h: s.eventsRestSearch},
+		{methods: post, path: "events/addTag", h: s.eventAddTag},
+		{methods: post, path: "events/removeTag", h: s.eventRemoveTag},
+
+		{methods: post, path: "attributes/add", h: s.attributeAdd},
+		{methods: edit, path: "attributes/edit", h: s.attributeEdit},
+		{methods: del, path: "attributes/delete", h: s.attributeDelete},
+		{methods: get, path: "attributes/view", h: s.attributeView},
+		{methods: getPost, path: "attributes/restSearch", h: s.attributesRestSearch},
+		{methods: post, path: "attributes/addTag", h: s.attributeAddTag},
+		{methods: post, path: "attributes/removeTag", h: s.attributeRemoveTag},
+
+		{methods: post, path: "objects/add", h: s.objectAdd},
+		{methods: edit, path: "objects/edit", h: s.objectEdit},
+		{methods: del, path: "objects/delete", h: s.objectDelete},
+		{methods: get, path: "objects/view", h: s.objectView},
+
+		{methods: getPost, path: "tags/index", h: s.tagsIndex},
+		{methods: get, path: "tags", h: s.tagsIndex},
+		{methods: get, path: "tags/view", h: s.tagView},
+		{methods: post, path: "tags/add", h: s.tagAdd},
+		{methods: edit, path: "tags/edit", h: s.tagEdit},
+		{methods: del, path: "tags/delete", h: s.tagDelete},
+		{methods: getPost, path: "tags/search", h: s.tagSearch},
+		{methods: post, path: "tags/attachTagToObject", h: s.attachTagToObject},
+		{methods: post, path: "tags/removeTagFromObject", h: s.removeTagFromObject},
+
+		{methods: post, path: "sightings/add", h: s.sightingAdd},
+		{methods: get, path: "sightings/index", h: s.sightingsIndex},
+
+		{methods: get, path: "organisations/index", h: s.orgsIndex},
+		{methods: get, path: "organisations", h: s.orgsIndex},
+		{methods: get, path: "organisations/view", h: s.orgView},
+		{methods: post, path: "admin/organisations/add", h: s.orgAdd},
+		{methods: edit, path: "admin/organisations/edit", h: s.orgEdit},
+		{methods: del, path: "admin/organisations/delete", h: s.orgDelete},
+
+		{methods: get, path: "admin/users/index", h: s.usersIndex},
+		{methods: get, path: "admin/users", h: s.usersIndex},
+		{methods: get, path: "admin/users/view", h: s.adminUserView},
+		{methods: post, path: "admin/users/add", h: s.userAdd},
+		{methods: edit, path: "admin/users/edit", h: s.userEdit},
+		{methods: del, path: "admin/users/delete", h: s.userDelete},
+
+		{methods: post, path: "auth_keys/add", h: s.authKeyAdd},
+		{methods: getPost, path: "auth_keys/index", h: s.authKeysIndex},
+		{methods: get, path: "auth_keys/view", h: s.authKeyView},
+		{methods: del, path: "auth_keys/delete", h: s.authKeyDelete},
+	}
+}

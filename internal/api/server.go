@@ -1,0 +1,240 @@
+// Package api serves Cairn's MISP-compatible REST API: the routes table, the
+// CakePHP-style path parsing MISP clients rely on, key authentication, and
+// the JSON envelopes and status codes of MISP.
+package api
+
+import (
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cairn-intel/cairn/internal/auth"
+	"github.com/cairn-intel/cairn/internal/store"
+)
+
+// Version is the MISP version Cairn answers to servers/getVersion; PyMISP
+// and MISP servers gate features on it.
+const Version = "2.5.1"
+
+// Config configures the API.
+type Config struct {
+	// CairnVersion is Cairn's own version, shown beside the MISP one.
+	CairnVersion string
+	// MaxBody caps request bodies, in bytes.
+	MaxBody int64
+}
+
+// Server answers the REST API.
+type Server struct {
+	st     *store.Store
+	log    *slog.Logger
+	cfg    Config
+	routes map[string]route
+}
+
+// New returns the API handler set.
+func New(st *store.Store, log *slog.Logger, cfg Config) *Server {
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 256 << 20
+	}
+	s := &Server{st: st, log: log, cfg: cfg, routes: map[string]route{}}
+	for _, r := range s.routeTable() {
+		s.routes[strings.ToLower(r.path)] = r
+	}
+	return s
+}
+
+// request is one parsed API call.
+type request struct {
+	r      *http.Request
+	w      http.ResponseWriter
+	actor  *store.Actor
+	args   []string            // positional path segments after the route
+	named  map[string][]string // key:value path segments
+	body   []byte
+	path   string // the route's path, for MISP's "url" field
+	status int
+}
+
+func (q *request) ctx() context.Context { return q.r.Context() }
+
+// arg returns positional argument i, or "".
+func (q *request) arg(i int) string {
+	if i < len(q.args) {
+		return q.args[i]
+	}
+	return ""
+}
+
+// namedValue returns the first value of a named parameter.
+func (q *request) namedValue(k string) string {
+	if v := q.named[k]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+type handler func(q *request) (any, error)
+
+type route struct {
+	methods string // space-separated, e.g. "GET POST"
+	path    string
+	h       handler
+	public  bool
+}
+
+// ServeHTTP routes, authenticates and answers one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	q := &request{r: r, w: w, status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic in handler", "error", fmt.Sprint(p), "path", r.URL.Path)
+			q.status = http.StatusInternalServerError
+			writeJSON(w, q.status, misperror("An Internal Error Has Occurred.", r.URL.Path))
+		}
+		s.logRequest(q, start)
+	}()
+	rt, ok := s.match(q, r.URL.Path)
+	if !ok {
+		s.fail(q, notFound("Invalid route"))
+		return
+	}
+	if !strings.Contains(" "+rt.methods+" ", " "+r.Method+" ") && !(r.Method == http.MethodHead && strings.Contains(rt.methods, "GET")) {
+		s.fail(q, &httpError{status: http.StatusMethodNotAllowed, msg: "This method is not allowed on this route."})
+		return
+	}
+	if !rt.public {
+		a, err := s.authenticate(r)
+		if err != nil {
+			s.fail(q, err)
+			return
+		}
+		q.actor = a
+	}
+	if err := s.readBody(q); err != nil {
+		s.fail(q, err)
+		return
+	}
+	out, err := rt.h(q)
+	if err != nil {
+		s.fail(q, err)
+		return
+	}
+	if r.Method == http.MethodHead {
+		w.WriteHeader(q.status)
+		return
+	}
+	if out != nil {
+		writeJSON(w, q.status, out)
+	}
+}
+
+// match finds the route of a path: "/events/view/12.json", named parameters
+// such as "/events/index/limit:10" and bare aliases such as "/events".
+func (s *Server) match(q *request, p string) (route, bool) {
+	p = strings.Trim(p, "/")
+	for _, ext := range []string{".json", ".JSON"} {
+		p = strings.TrimSuffix(p, ext)
+	}
+	var segs []string
+	q.named = map[string][]string{}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" {
+			continue
+		}
+		if k, v, ok := strings.Cut(seg, ":"); ok && k != "" && !strings.ContainsAny(k, ".@") {
+			k = strings.TrimSuffix(k, "[]")
+			v, _ = url.PathUnescape(strings.ReplaceAll(v, "+", " "))
+			q.named[k] = append(q.named[k], strings.ReplaceAll(v, ";", ":"))
+			continue
+		}
+		segs = append(segs, seg)
+	}
+	for n := min(3, len(segs)); n >= 1; n-- {
+		key := strings.ToLower(strings.Join(segs[:n], "/"))
+		if rt, ok := s.routes[key]; ok {
+			q.args, q.path = segs[n:], "/"+strings.Join(segs[:n], "/")
+			return rt, true
+		}
+	}
+	return route{}, false
+}
+
+// authenticate resolves the API key of the request. The header may carry
+// several comma-separated keys; the first well-formed one is used.
+func (s *Server) authenticate(r *http.Request) (*store.Actor, error) {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		header = r.Header.Get("X-MISP-AUTH")
+	}
+	var key string
+	for _, k := range strings.Split(header, ",") {
+		if k = strings.TrimSpace(k); auth.ValidKey(k) {
+			key = k
+			break
+		}
+	}
+	if key == "" {
+		return nil, errAuth
+	}
+	ip, _ := netip.ParseAddrPort(r.RemoteAddr)
+	a, err := s.st.Authenticate(r.Context(), auth.HashKey(key), ip.Addr())
+	if errors.Is(err, store.ErrAuthFailed) {
+		s.log.Warn("authentication failed", "action", "auth", "result", "fail", "src", r.RemoteAddr,
+			"key_start", key[:4])
+		return nil, errAuth
+	}
+	return a, err
+}
+
+var errAuth = &httpError{status: http.StatusForbidden,
+	msg: "Authentication failed. Please make sure you pass the API key of an API enabled user along in the Authorization header."}
+
+func (s *Server) readBody(q *request) error {
+	if q.r.Body == nil || q.r.Method == http.MethodGet || q.r.Method == http.MethodHead {
+		return nil
+	}
+	var body io.Reader = http.MaxBytesReader(q.w, q.r.Body, s.cfg.MaxBody)
+	if strings.EqualFold(q.r.Header.Get("Content-Encoding"), "gzip") {
+		gz, err := gzip.NewReader(body)
+		if err != nil {
+			return badRequest("the body is not valid gzip")
+		}
+		defer gz.Close()
+		body = io.LimitReader(gz, s.cfg.MaxBody+1)
+	}
+	b, err := io.ReadAll(body)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig) || int64(len(b)) > s.cfg.MaxBody:
+		return &httpError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("the body is larger than %d bytes", s.cfg.MaxBody)}
+	case err != nil:
+		return badRequest("could not read the body")
+	}
+	q.body = b
+	return nil
+}
+
+func (s *Server) logRequest(q *request, start time.Time) {
+	user := ""
+	if q.actor != nil {
+		user = q.actor.User.Email
+	}
+	level := slog.LevelDebug
+	if q.status >= 500 {
+		level = slog.LevelError
+	} else if q.status >= 400 {
+		level = slog.LevelWarn
+	}
+	s.log.Log(q.r.Context(), level, "request", "action", "http", "method", q.r.Method, "path", q.r.URL.Path,
+		"status", q.status, "user", user, "src", q.r.RemoteAddr, "duration_ms", time.Since(start).Milliseconds())
+}

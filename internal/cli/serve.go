@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cairn-intel/cairn/internal/server"
+)
+
+type serveConfig struct {
+	listen, tlsCert, tlsKey, plainHTTP, org, adminEmail, adminKey string
+}
+
+func init() {
+	commands = append(commands, newServeCmd, newConfigCmd)
+}
+
+func (c *serveConfig) server(g *globals) (server.Config, error) {
+	plain, err := parseBool("--plain-http", c.plainHTTP)
+	if err != nil {
+		return server.Config{}, err
+	}
+	return server.Config{DataDir: g.dataDir, Listen: c.listen, TLSCert: c.tlsCert, TLSKey: c.tlsKey,
+		PlainHTTP: plain, OrgName: c.org, AdminEmail: c.adminEmail, AdminKey: c.adminKey,
+		Version: Version, Out: os.Stdout}, nil
+}
+
+func newServeCmd(g *globals) *cobra.Command {
+	c := &serveConfig{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Cairn server (creates and initialises the data directory on first start)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := c.server(g)
+			if err != nil {
+				return err
+			}
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			st, err := g.openStore(cmd.Context(), log)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return server.Run(cmd.Context(), st, cfg, log)
+		},
+	}
+	bindSettings(cmd, serveSettings(c))
+	return cmd
+}
+
+func newConfigCmd(g *globals) *cobra.Command {
+	c := &serveConfig{}
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Print the effective configuration of 'cairn serve' (secrets masked)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			printSettings(append([]setting{{flag: "data", env: "CAIRN_DATA", dst: &g.dataDir}}, serveSettings(c)...))
+			return nil
+		},
+	}
+	bindSettings(cmd, serveSettings(c))
+	return cmd
+}

@@ -1,0 +1,258 @@
+package search
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/cairn-intel/cairn/internal/misp"
+	"github.com/cairn-intel/cairn/internal/store"
+)
+
+// builder turns Params into SQL conditions for one actor. The access filter
+// itself is never built here: store.Actor supplies it, and every query below
+// includes it.
+type builder struct {
+	ctx   context.Context
+	st    *store.Store
+	a     *store.Actor
+	p     Params
+	scope string // "events" or "attributes"
+	// none is set when a filter can match nothing (an unknown tag in an AND
+	// list, say): the search then returns an empty result without a query.
+	none bool
+}
+
+var never = store.Cond{SQL: "1=0"}
+
+// attrPred returns the condition that the attribute aliased a matches one
+// term of the named filter.
+func (b *builder) attrPred(filter, v string) store.Cond {
+	switch filter {
+	case "value":
+		return valuePred(v, "a.value1", "a.value2", true)
+	case "value1":
+		return valuePred(v, "a.value1", "", false)
+	case "value2":
+		return valuePred(v, "a.value2", "", false)
+	case "type":
+		if v == "email-src" || v == "email-dst" {
+			return store.Cond{SQL: "a.type IN (?, 'email')", Args: []any{v}}
+		}
+		return eqOrLike("a.type", v)
+	case "category":
+		return eqOrLike("a.category", v)
+	case "comment":
+		return eqOrLike("a.comment", v)
+	case "object_relation":
+		return eqOrLike("a.object_relation", v)
+	case "uuid":
+		return store.Cond{SQL: "a.uuid = ?", Args: []any{strings.ToLower(v)}}
+	}
+	return never
+}
+
+// valuePred matches a value in its stored forms: exactly (the columns are
+// case-insensitive), by LIKE for a value with a leading or trailing %, or
+// by range for a CIDR block.
+func valuePred(v, col1, col2 string, withIP bool) store.Cond {
+	if strings.HasPrefix(v, "%") || strings.HasSuffix(v, "%") {
+		c := store.Cond{SQL: col1 + " LIKE ?", Args: []any{v}}
+		if col2 != "" {
+			c.SQL = "(" + c.SQL + " OR " + col2 + " LIKE ?)"
+			c.Args = append(c.Args, v)
+		}
+		return c
+	}
+	forms := misp.SearchForms(v)
+	args := make([]any, len(forms))
+	for i, f := range forms {
+		args[i] = f
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(forms)), ",")
+	c := store.Cond{SQL: col1 + " IN (" + ph + ")", Args: args}
+	if col2 != "" {
+		c.SQL += " OR (" + col2 + " IN (" + ph + ") AND " + col2 + " <> '')"
+		c.Args = append(c.Args, args...)
+	}
+	if lo, hi, ok := misp.CIDRRange(v); ok && withIP {
+		c.SQL += " OR a.ip BETWEEN ? AND ?"
+		c.Args = append(c.Args, lo, hi)
+	}
+	return store.Cond{SQL: "(" + c.SQL + ")", Args: c.Args}
+}
+
+func eqOrLike(col, v string) store.Cond {
+	if strings.Contains(v, "%") {
+		return store.Cond{SQL: col + " LIKE ?", Args: []any{v}}
+	}
+	return store.Cond{SQL: col + " = ?", Args: []any{v}}
+}
+
+// termsCond applies MISP's OR / AND / NOT rules to one filter, given the
+// condition of a single term.
+func termsCond(t Terms, pred func(string) store.Cond) store.Cond {
+	var parts []store.Cond
+	if len(t.OR) > 0 {
+		parts = append(parts, orOf(t.OR, pred))
+	}
+	for _, v := range t.AND {
+		parts = append(parts, pred(v))
+	}
+	if len(t.NOT) > 0 {
+		c := orOf(t.NOT, pred)
+		parts = append(parts, store.Cond{SQL: "NOT " + c.SQL, Args: c.Args})
+	}
+	return store.And(parts...)
+}
+
+func orOf(vals []string, pred func(string) store.Cond) store.Cond {
+	var sqls []string
+	var args []any
+	for _, v := range vals {
+		c := pred(v)
+		sqls = append(sqls, c.SQL)
+		args = append(args, c.Args...)
+	}
+	return store.Cond{SQL: "(" + strings.Join(sqls, " OR ") + ")", Args: args}
+}
+
+// attributeFilters are the filters that look at attributes.
+func (b *builder) attributeFilters() []struct {
+	name  string
+	terms Terms
+} {
+	return []struct {
+		name  string
+		terms Terms
+	}{
+		{"value", b.p.Value}, {"value1", b.p.Value1}, {"value2", b.p.Value2}, {"type", b.p.Type},
+		{"category", b.p.Category}, {"comment", b.p.Comment}, {"object_relation", b.p.ObjectRelation},
+	}
+}
+
+// attributeCond is the condition on the attribute aliased a (and its event
+// e) for an attribute search.
+func (b *builder) attributeCond() store.Cond {
+	var parts []store.Cond
+	for _, f := range b.attributeFilters() {
+		name := f.name
+		parts = append(parts, termsCond(f.terms, func(v string) store.Cond { return b.attrPred(name, v) }))
+	}
+	parts = append(parts, termsCond(b.p.UUID, func(v string) store.Cond {
+		return store.Cond{SQL: "(a.uuid = ? OR e.uuid = ?)", Args: []any{strings.ToLower(v), strings.ToLower(v)}}
+	}))
+	parts = append(parts, b.tagCond(b.p.Tags, true, true), b.tagCond(b.p.EventTags, true, false))
+	parts = append(parts, b.attributeOnlyCond()...)
+	parts = append(parts, b.eventCond()...)
+	parts = append(parts, b.distributionCond("a"))
+	return store.And(parts...)
+}
+
+// attributeOnlyCond holds the filters that trim attributes, in both scopes.
+func (b *builder) attributeOnlyCond() []store.Cond {
+	var parts []store.Cond
+	switch b.p.ToIDS {
+	case TriTrue:
+		parts = append(parts, store.Cond{SQL: "a.to_ids = 1"})
+	case TriFalse:
+		parts = append(parts, store.Cond{SQL: "a.to_ids = 0"})
+	}
+	ts := b.p.AttributeTimestamp
+	if b.scope == "attributes" && ts == nil {
+		ts = b.p.Timestamp
+	}
+	parts = append(parts, timeCond("a.timestamp", ts, 1))
+	parts = append(parts, timeCond("a.first_seen", b.p.FirstSeen, 1e6), timeCond("a.last_seen", b.p.LastSeen, 1e6))
+	if b.p.SearchAll != "" {
+		like := "%" + strings.Trim(b.p.SearchAll, "%") + "%"
+		parts = append(parts, store.Cond{SQL: `(a.value1 LIKE ? OR a.value2 LIKE ? OR a.comment LIKE ? OR e.info LIKE ?
+			OR EXISTS (SELECT 1 FROM attribute_tags sat JOIN tags st ON st.id = sat.tag_id WHERE sat.attribute_id = a.id AND st.name LIKE ?)
+			OR EXISTS (SELECT 1 FROM event_tags set_ JOIN tags st ON st.id = set_.tag_id WHERE set_.event_id = e.id AND st.name LIKE ?))`,
+			Args: []any{like, like, like, like, like, like}})
+	}
+	return parts
+}
+
+// eventCond holds the filters on the event aliased e.
+func (b *builder) eventCond() []store.Cond {
+	p := b.p
+	parts := []store.Cond{
+		termsCond(p.EventID, func(v string) store.Cond {
+			return store.Cond{SQL: "(CAST(e.id AS TEXT) = ? OR e.uuid = ?)", Args: []any{v, strings.ToLower(v)}}
+		}),
+		termsCond(p.EventInfo, func(v string) store.Cond { return eqOrLike("e.info", v) }),
+		termsCond(p.ThreatLevel, func(v string) store.Cond {
+			return store.Cond{SQL: "CAST(e.threat_level_id AS TEXT) = ?", Args: []any{v}}
+		}),
+		termsCond(p.Analysis, func(v string) store.Cond { return store.Cond{SQL: "CAST(e.analysis AS TEXT) = ?", Args: []any{v}} }),
+		b.orgCond(),
+		dateCond(p.From, ">="), dateCond(p.To, "<="),
+		timeCond("e.publish_timestamp", p.Last, 1),
+		timeCond("e.publish_timestamp", p.PublishTimestamp, 1),
+		timeCond("e.timestamp", p.EventTimestamp, 1),
+	}
+	if b.scope == "events" {
+		parts = append(parts, timeCond("e.timestamp", p.Timestamp, 1))
+	}
+	if p.Date != nil {
+		parts = append(parts, dateRangeCond(p.Date))
+	}
+	switch p.Published {
+	case TriTrue:
+		parts = append(parts, store.Cond{SQL: "e.published = 1"})
+	case TriFalse:
+		parts = append(parts, store.Cond{SQL: "e.published = 0"})
+	}
+	return parts
+}
+
+func (b *builder) distributionCond(alias string) store.Cond {
+	c := termsCond(b.p.Distribution, func(v string) store.Cond {
+		return store.Cond{SQL: "CAST(" + alias + ".distribution AS TEXT) = ?", Args: []any{v}}
+	})
+	sg := termsCond(b.p.SharingGroup, func(v string) store.Cond {
+		return store.Cond{SQL: "CAST(" + alias + ".sharing_group_id AS TEXT) = ?", Args: []any{v}}
+	})
+	return store.And(c, sg)
+}
+
+// timeCond bounds a column by a time range; unit converts seconds to the
+// column's unit. An invalid range matches nothing, as in MISP.
+func timeCond(col string, r *TimeRange, unit int64) store.Cond {
+	switch {
+	case r == nil:
+		return store.Cond{}
+	case r.Invalid:
+		return never
+	}
+	var parts []store.Cond
+	if r.From != 0 {
+		parts = append(parts, store.Cond{SQL: col + " >= ?", Args: []any{r.From * unit}})
+	}
+	if r.To != 0 {
+		parts = append(parts, store.Cond{SQL: col + " <= ?", Args: []any{r.To * unit}})
+	}
+	return store.And(parts...)
+}
+
+func dateCond(date, op string) store.Cond {
+	if date == "" {
+		return store.Cond{}
+	}
+	return store.Cond{SQL: "e.date " + op + " ?", Args: []any{date}}
+}
+
+func dateRangeCond(r *TimeRange) store.Cond {
+	if r.Invalid {
+		return never
+	}
+	var parts []store.Cond
+	if r.From != 0 {
+		parts = append(parts, dateCond(time.Unix(r.From, 0).UTC().Format("2006-01-02"), ">="))
+	}
+	if r.To != 0 {
+		parts = append(parts, dateCond(time.Unix(r.To, 0).UTC().Format("2006-01-02"), "<="))
+	}
+	return store.And(parts...)
+}

@@ -1,0 +1,264 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/cairn-intel/cairn/internal/store"
+)
+
+// attributeOrders and eventOrders allow-list the sort columns of "order".
+var attributeOrders = map[string]string{
+	"id": "a.id", "event_id": "a.event_id", "object_id": "a.object_id", "type": "a.type",
+	"category": "a.category", "value": "a.value1", "distribution": "a.distribution",
+	"timestamp": "a.timestamp", "object_relation": "a.object_relation",
+	"event.publish_timestamp": "e.publish_timestamp",
+}
+
+var eventOrders = map[string]string{
+	"id": "e.id", "info": "e.info", "analysis": "e.analysis", "threat_level_id": "e.threat_level_id",
+	"distribution": "e.distribution", "timestamp": "e.timestamp", "publish_timestamp": "e.publish_timestamp",
+	"date": "e.date",
+}
+
+// orderBy builds the ORDER BY clause; the default and the tie-breaker is
+// (timestamp, uuid), so that paging is stable.
+func orderBy(order string, allowed map[string]string, alias string) (string, error) {
+	def := alias + ".timestamp, " + alias + ".uuid"
+	order = strings.TrimSpace(strings.ToLower(order))
+	if order == "" {
+		return def, nil
+	}
+	fields := strings.Fields(order)
+	col, ok := allowed[strings.TrimPrefix(strings.TrimPrefix(fields[0], "attribute."), "event.")]
+	if !ok {
+		col, ok = allowed[fields[0]]
+	}
+	if !ok || len(fields) > 2 {
+		return "", &ParamError{Param: "order", Reason: fmt.Sprintf("cannot sort by %q", order)}
+	}
+	dir := "ASC"
+	if len(fields) == 2 {
+		switch fields[1] {
+		case "asc":
+		case "desc":
+			dir = "DESC"
+		default:
+			return "", &ParamError{Param: "order", Reason: "direction must be asc or desc"}
+		}
+	}
+	return col + " " + dir + ", " + alias + ".uuid " + dir, nil
+}
+
+func limitClause(p Params) (string, []any) {
+	if p.Limit <= 0 {
+		return "", nil
+	}
+	page := max(p.Page, 1)
+	return " LIMIT ? OFFSET ?", []any{p.Limit, (page - 1) * p.Limit}
+}
+
+// Attributes runs an attributes/restSearch for the actor and returns one
+// page of matching attributes and the total before paging.
+func Attributes(ctx context.Context, st *store.Store, a *store.Actor, p Params) ([]store.Attribute, int64, error) {
+	b := &builder{ctx: ctx, st: st, a: a, p: p, scope: "attributes"}
+	cond := b.attributeCond()
+	order, err := orderBy(p.Order, attributeOrders, "a")
+	if err != nil || b.none {
+		return nil, 0, err
+	}
+	acc, accArgs := a.AttributeAccess("a", "e")
+	where := store.And(store.Cond{SQL: acc, Args: accArgs}, store.DeletedFilter(a, "a", store.Deleted(p.Deleted)), cond)
+	from := ` FROM attributes a JOIN events e ON e.id = a.event_id WHERE ` + where.SQL
+	lim, limArgs := limitClause(p)
+	rows, err := st.DB().QueryContext(ctx, st.Rebind(`SELECT `+store.AttributeColumns+from+` ORDER BY `+order+lim),
+		append(append([]any{}, where.Args...), limArgs...)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	var attrs []store.Attribute
+	for rows.Next() {
+		at, err := store.ScanAttribute(rows)
+		if err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		attrs = append(attrs, at)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	total := int64(len(attrs))
+	if p.Limit > 0 {
+		if err := st.DB().QueryRowContext(ctx, st.Rebind(`SELECT COUNT(*)`+from), where.Args...).Scan(&total); err != nil {
+			return nil, 0, err
+		}
+	}
+	opts := store.LoadOptions{NoSightings: !p.IncludeSightings, ExcludeLocalTags: p.ExcludeLocalTags, ExportableOnly: !p.IncludeAllTags}
+	if err := st.AttachAttributeDetails(ctx, a, attrs, opts); err != nil {
+		return nil, 0, err
+	}
+	return attrs, total, attachEvents(ctx, st, a, attrs, p, opts)
+}
+
+// attachEvents adds the event summary (and with includeEventTags or
+// includeContext, the event's tags) to each attribute.
+func attachEvents(ctx context.Context, st *store.Store, a *store.Actor, attrs []store.Attribute, p Params, opts store.LoadOptions) error {
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, at := range attrs {
+		if !seen[at.EventID] {
+			seen[at.EventID] = true
+			ids = append(ids, at.EventID)
+		}
+	}
+	opts.Metadata = true
+	events, err := st.LoadEvents(ctx, a, ids, opts)
+	if err != nil {
+		return err
+	}
+	byID := map[int64]*store.Event{}
+	for i := range events {
+		byID[events[i].ID] = &events[i]
+	}
+	for i := range attrs {
+		e, ok := byID[attrs[i].EventID]
+		if !ok {
+			continue
+		}
+		attrs[i].Event = &store.AttributeEvent{ID: e.ID, Info: e.Info, OrgID: e.OrgID, OrgcID: e.OrgcID, UUID: e.UUID,
+			Distribution: e.Distribution, PublishTimestamp: e.PublishTimestamp, Published: e.Published}
+		if p.IncludeEventUUID {
+			attrs[i].EventUUID = e.UUID
+		}
+		if p.IncludeContext {
+			ev := attrs[i].Event
+			ev.Date, ev.ThreatLevelID, ev.Analysis, ev.Tag = e.Date, e.ThreatLevelID, e.Analysis, e.Tag
+			orgc := e.Orgc
+			ev.Orgc = &orgc
+		}
+		if p.IncludeEventTags {
+			for _, t := range e.Tag {
+				t.Inherited = 1
+				attrs[i].Tag = append(attrs[i].Tag, t)
+			}
+		}
+		if attrs[i].ObjectID != 0 {
+			attrs[i].Object = &store.AttributeObject{ID: attrs[i].ObjectID}
+		}
+	}
+	return nil
+}
+
+// Events runs an events/restSearch for the actor and returns one page of
+// matching events, fully loaded, and the total before paging.
+func Events(ctx context.Context, st *store.Store, a *store.Actor, p Params) ([]store.Event, int64, error) {
+	b := &builder{ctx: ctx, st: st, a: a, p: p, scope: "events"}
+	cond := b.eventSelectCond()
+	order, err := orderBy(p.Order, eventOrders, "e")
+	if err != nil || b.none {
+		return nil, 0, err
+	}
+	acc, accArgs := a.EventAccess("e")
+	where := store.And(store.Cond{SQL: acc, Args: accArgs}, cond)
+	from := ` FROM events e WHERE ` + where.SQL
+	lim, limArgs := limitClause(p)
+	rows, err := st.DB().QueryContext(ctx, st.Rebind(`SELECT e.id`+from+` ORDER BY `+order+lim),
+		append(append([]any{}, where.Args...), limArgs...)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	total := int64(len(ids))
+	if p.Limit > 0 {
+		if err := st.DB().QueryRowContext(ctx, st.Rebind(`SELECT COUNT(*)`+from), where.Args...).Scan(&total); err != nil {
+			return nil, 0, err
+		}
+	}
+	events, err := st.LoadEvents(ctx, a, ids, b.loadOptions())
+	return events, total, err
+}
+
+func (b *builder) loadOptions() store.LoadOptions {
+	opts := store.LoadOptions{
+		Deleted: store.Deleted(b.p.Deleted), Metadata: b.p.Metadata, WithAttachments: b.p.WithAttachments,
+		ExcludeLocalTags: b.p.ExcludeLocalTags, ExportableOnly: !b.p.IncludeAllTags, AttrCond: b.stripTagged(),
+	}
+	switch b.p.ToIDS {
+	case TriTrue:
+		t := true
+		opts.ToIDS = &t
+	case TriFalse:
+		f := false
+		opts.ToIDS = &f
+	}
+	return opts
+}
+
+// eventSelectCond chooses events: event filters, tags, and attribute filters
+// as existence tests. The OR lists of all attribute filters must hold on one
+// attribute together; each AND term and each NOT list is tested on its own.
+func (b *builder) eventSelectCond() store.Cond {
+	parts := b.eventCond()
+	parts = append(parts, b.distributionCond("e"), b.tagCond(b.p.Tags, false, true), b.tagCond(b.p.EventTags, false, false))
+	exists := func(c store.Cond) store.Cond {
+		acc, accArgs := b.a.AttributeAccess("a", "e")
+		return store.Cond{SQL: "EXISTS (SELECT 1 FROM attributes a WHERE a.event_id = e.id AND a.deleted = 0 AND " +
+			acc + " AND " + c.SQL + ")", Args: append(append([]any{}, accArgs...), c.Args...)}
+	}
+	var together []store.Cond
+	for _, f := range b.attributeFilters() {
+		name := f.name
+		pred := func(v string) store.Cond { return b.attrPred(name, v) }
+		if len(f.terms.OR) > 0 {
+			together = append(together, orOf(f.terms.OR, pred))
+		}
+		for _, v := range f.terms.AND {
+			parts = append(parts, exists(pred(v)))
+		}
+		if len(f.terms.NOT) > 0 {
+			c := exists(orOf(f.terms.NOT, pred))
+			parts = append(parts, store.Cond{SQL: "NOT " + c.SQL, Args: c.Args})
+		}
+	}
+	together = append(together, b.attributeOnlyCondForEvents()...)
+	if q := b.p.SearchAll; q != "" {
+		like := "%" + strings.Trim(q, "%") + "%"
+		e := exists(store.Cond{SQL: "(a.value1 LIKE ? OR a.value2 LIKE ? OR a.comment LIKE ?)", Args: []any{like, like, like}})
+		parts = append(parts, store.Cond{SQL: "(e.info LIKE ? OR " + e.SQL + " OR EXISTS (SELECT 1 FROM event_tags qet JOIN tags qt ON qt.id = qet.tag_id WHERE qet.event_id = e.id AND qt.name LIKE ?))",
+			Args: append(append([]any{like}, e.Args...), like)})
+	}
+	if c := store.And(together...); c.SQL != "" {
+		parts = append(parts, exists(c))
+	}
+	parts = append(parts, termsCond(b.p.UUID, func(v string) store.Cond {
+		u := strings.ToLower(v)
+		e := exists(store.Cond{SQL: "a.uuid = ?", Args: []any{u}})
+		return store.Cond{SQL: "(e.uuid = ? OR " + e.SQL + ")", Args: append([]any{u}, e.Args...)}
+	}))
+	return store.And(parts...)
+}
+
+// attributeOnlyCondForEvents is attributeOnlyCond without searchall, which
+// for events also matches the event's info and tags.
+func (b *builder) attributeOnlyCondForEvents() []store.Cond {
+	q := b.p.SearchAll
+	b.p.SearchAll = ""
+	parts := b.attributeOnlyCond()
+	b.p.SearchAll = q
+	return parts
+}

@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// AuthKey is an API key; only its hash and its first and last four
+// characters are kept.
+type AuthKey struct {
+	ID         int64
+	UUID       string
+	UserID     int64
+	Hash       string
+	Start, End string
+	Created    int64
+	Expiration int64 // Unix seconds; 0 = never
+	ReadOnly   bool
+	Comment    string
+	AllowedIPs []string
+	LastUsed   int64
+	UserEmail  string
+}
+
+const authKeyColumns = `k.id, k.uuid, k.user_id, k.key_hash, k.authkey_start, k.authkey_end, k.created,
+	k.expiration, k.read_only, k.comment, k.allowed_ips, k.last_used, u.email`
+
+func scanAuthKey(r rowScanner) (AuthKey, error) {
+	var k AuthKey
+	var ips string
+	err := r.Scan(&k.ID, &k.UUID, &k.UserID, &k.Hash, &k.Start, &k.End, &k.Created, &k.Expiration,
+		&k.ReadOnly, &k.Comment, &ips, &k.LastUsed, &k.UserEmail)
+	if err == nil {
+		_ = json.Unmarshal([]byte(ips), &k.AllowedIPs) // written by us as a JSON list
+	}
+	return k, err
+}
+
+// CreateAuthKey stores a key whose raw text is raw; the caller hashes it.
+func (s *Store) CreateAuthKey(ctx context.Context, k AuthKey, raw string) (AuthKey, error) {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		k, err = s.insertAuthKey(ctx, tx, k, raw)
+		return err
+	})
+	return k, err
+}
+
+func (s *Store) insertAuthKey(ctx context.Context, q querier, k AuthKey, raw string) (AuthKey, error) {
+	for _, cidr := range k.AllowedIPs {
+		if _, err := parseAllowedIP(cidr); err != nil {
+			return k, invalidf("allowed_ips: %q is not an IP address or CIDR range", cidr)
+		}
+	}
+	if k.UUID == "" {
+		k.UUID = uuid.NewString()
+	}
+	if len(raw) >= 8 {
+		k.Start, k.End = raw[:4], raw[len(raw)-4:]
+	}
+	k.Created = s.now().Unix()
+	ips, _ := json.Marshal(nonNil(k.AllowedIPs))
+	id, err := s.insertID(ctx, q, `INSERT INTO auth_keys (uuid, user_id, key_hash, authkey_start, authkey_end,
+		created, expiration, read_only, comment, allowed_ips) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.UUID, k.UserID, k.Hash, k.Start, k.End, k.Created, k.Expiration, k.ReadOnly, k.Comment, string(ips))
+	k.ID = id
+	return k, err
+}
+
+// AuthKeys lists keys, of one user when userID > 0.
+func (s *Store) AuthKeys(ctx context.Context, userID int64) ([]AuthKey, error) {
+	q, args := `SELECT `+authKeyColumns+` FROM auth_keys k JOIN users u ON u.id = k.user_id`, []any{}
+	if userID > 0 {
+		q += ` WHERE k.user_id = ?`
+		args = append(args, userID)
+	}
+	rows, err := s.db.QueryContext(ctx, s.Rebind(q+` ORDER BY k.id`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuthKey
+	for rows.Next() {
+		k, err := scanAuthKey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// AuthKeyByRef returns a key by id or uuid.
+func (s *Store) AuthKeyByRef(ctx context.Context, ref string) (AuthKey, error) {
+	k, err := scanAuthKey(s.db.QueryRowContext(ctx, s.Rebind(`SELECT `+authKeyColumns+
+		` FROM auth_keys k JOIN users u ON u.id = k.user_id WHERE CAST(k.id AS TEXT) = ? OR k.uuid = ?`),
+		ref, strings.ToLower(ref)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return k, notFoundf("auth key %q", ref)
+	}
+	return k, err
+}
+
+// DeleteAuthKey removes a key.
+func (s *Store) DeleteAuthKey(ctx context.Context, id int64) error {
+	res, err := s.db.ExecContext(ctx, s.Rebind(`DELETE FROM auth_keys WHERE id = ?`), id)
+	return mustAffect(res, err, "auth key")
+}
+
+// ErrAuthFailed is returned for any key that does not authenticate; the
+// reason is logged, never shown to the client.
+var ErrAuthFailed = errors.New("authentication failed")
+
+// Authenticate resolves an API key hash to the actor it speaks for. ip is
+// the client address, checked against the key's allowed ranges.
+func (s *Store) Authenticate(ctx context.Context, hash string, ip netip.Addr) (*Actor, error) {
+	k, err := scanAuthKey(s.db.QueryRowContext(ctx, s.Rebind(`SELECT `+authKeyColumns+
+		` FROM auth_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?`), hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrAuthFailed
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().Unix()
+	if k.Expiration != 0 && k.Expiration <= now {
+		return nil, ErrAuthFailed
+	}
+	if !ipAllowed(k.AllowedIPs, ip) {
+		return nil, ErrAuthFailed
+	}
+	a, err := s.ActorForUser(ctx, k.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if a.User.Disabled || !a.Role.Has("perm_auth") {
+		return nil, ErrAuthFailed
+	}
+	a.KeyID, a.ReadOnly = k.ID, k.ReadOnly
+	if now-k.LastUsed >= 60 { // keep writes off the hot path: record use once a minute
+		if _, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE auth_keys SET last_used = ? WHERE id = ?`), now, k.ID); err != nil {
+			s.log.Warn("record key use", "error", err)
+		}
+	}
+	return a, nil
+}
+
+func parseAllowedIP(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+func ipAllowed(allowed []string, ip netip.Addr) bool {
+	if len(allowed) == 0 {
+		return true
+	}
+	ip = ip.Unmap()
+	for _, c := range allowed {
+		if p, err := parseAllowedIP(c); err == nil && p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}

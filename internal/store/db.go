@@ -1,0 +1,134 @@
+// Package store keeps Cairn's data: the schema and its migrations, the
+// SQLite and PostgreSQL dialects, the writers and readers of every MISP model,
+// and the one access filter that decides what an actor may see.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// Store is a handle on Cairn's database.
+type Store struct {
+	db      *sql.DB
+	dialect dialect
+	log     *slog.Logger
+	now     func() time.Time
+
+	// writeMu serialises write transactions on SQLite, whose single writer
+	// would otherwise answer concurrent writers with SQLITE_BUSY.
+	writeMu sync.Mutex
+}
+
+// Options configure Open.
+type Options struct {
+	Logger *slog.Logger
+	// Now replaces the clock in tests.
+	Now func() time.Time
+}
+
+// OpenSQLite opens (creating if needed) the SQLite database at path, in WAL
+// mode, and applies pending migrations.
+func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create database directory: %w", err)
+	}
+	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on" +
+		"&_busy_timeout=10000&_txlock=immediate&cache=private"
+	db, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(0)
+	if _, err := os.Stat(path); err == nil {
+		_ = os.Chmod(path, 0o600) // tighten an existing file; creation below uses umask
+	}
+	s := newStore(db, sqliteDialect{}, opts)
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if _, err := os.Stat(path + suffix); err == nil {
+			if err := os.Chmod(path+suffix, 0o600); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return s, nil
+}
+
+func newStore(db *sql.DB, d dialect, opts Options) *Store {
+	s := &Store{db: db, dialect: d, log: opts.Logger, now: opts.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB returns the underlying database for packages that build their own
+// read queries (search); they must apply the access filter of this package.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Dialect returns the name of the SQL dialect: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect.name() }
+
+// Rebind rewrites ?-placeholders for the store's dialect.
+func (s *Store) Rebind(q string) string { return s.dialect.rebind(q) }
+
+// Now returns the store's clock.
+func (s *Store) Now() time.Time { return s.now() }
+
+// tx runs fn in one transaction: committed when fn returns nil, rolled back
+// otherwise.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.dialect.singleWriter() {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil {
+			s.log.Error("rollback failed", "error", rbErr)
+		}
+		return err
+	}
+	return tx.Commit()
+}
+
+// placeholders returns "?,?,?" for n values.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?,", n-1) + "?"
+}
+
+// int64Args converts ids to query arguments.
+func int64Args(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
+}

@@ -1,0 +1,206 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// Tags lists tags whose name matches the pattern (SQL LIKE, case-insensitive;
+// "" for all), with their usage counts.
+func (s *Store) Tags(ctx context.Context, pattern string) ([]TagStat, error) {
+	q := `SELECT ` + tagColumns + `, (SELECT COUNT(*) FROM event_tags et WHERE et.tag_id = t.id),
+		(SELECT COUNT(*) FROM attribute_tags at WHERE at.tag_id = t.id) FROM tags t`
+	var args []any
+	if pattern != "" {
+		q += ` WHERE lower(t.name) LIKE ?`
+		args = append(args, strings.ToLower(pattern))
+	}
+	rows, err := s.db.QueryContext(ctx, s.Rebind(q+` ORDER BY lower(t.name)`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []TagStat
+	for rows.Next() {
+		var ts TagStat
+		var t Tag
+		t, err := scanTag(rows, &ts.Count, &ts.AttributeCount)
+		if err != nil {
+			return nil, err
+		}
+		ts.Tag = t
+		out = append(out, ts)
+	}
+	return out, rows.Err()
+}
+
+// TagStat is a tag with the number of events and attributes carrying it.
+type TagStat struct {
+	Tag
+	Count          int64 `json:"count"`
+	AttributeCount int64 `json:"attribute_count"`
+}
+
+// TagByRef finds a tag by id or name.
+func (s *Store) TagByRef(ctx context.Context, ref string) (Tag, error) {
+	ref = strings.TrimSpace(ref)
+	where, arg := `lower(t.name) = ?`, any(strings.ToLower(ref))
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		where, arg = `t.id = ?`, id
+	}
+	t, err := scanTag(s.db.QueryRowContext(ctx, s.Rebind(`SELECT `+tagColumns+` FROM tags t WHERE `+where), arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, notFoundf("tag %q", ref)
+	}
+	return t, err
+}
+
+// SaveTag creates a tag (returning the existing one of the same name) or,
+// with t.ID set, updates it.
+func (s *Store) SaveTag(ctx context.Context, a *Actor, t Tag) (Tag, error) {
+	if err := a.canWrite("perm_tag_editor"); err != nil {
+		return t, err
+	}
+	t.Name = strings.TrimSpace(t.Name)
+	if t.Name == "" || len(t.Name) > 255 {
+		return t, invalidf("tag name must be 1 to 255 characters")
+	}
+	if t.Colour == "" {
+		t.Colour = TagColour(t.Name)
+	}
+	if !validColour(t.Colour) {
+		return t, invalidf("colour %q is not of the form #rrggbb", t.Colour)
+	}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var existing int64
+		err := tx.QueryRowContext(ctx, s.Rebind(`SELECT id FROM tags WHERE lower(name) = ?`), strings.ToLower(t.Name)).Scan(&existing)
+		switch {
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return err
+		case t.ID == 0 && existing != 0:
+			t.ID = existing
+			return nil
+		case t.ID != 0 && existing != 0 && existing != t.ID:
+			return invalidf("another tag is named %q", t.Name)
+		case t.ID == 0:
+			t.ID, err = s.insertID(ctx, tx, `INSERT INTO tags (name, colour, exportable, org_id, user_id, hide_tag,
+				numerical_value, is_galaxy, local_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				t.Name, t.Colour, t.Exportable, t.OrgID, t.UserID, t.HideTag, t.NumericalValue,
+				strings.HasPrefix(t.Name, "misp-galaxy:"), t.LocalOnly)
+			return err
+		}
+		res, err := tx.ExecContext(ctx, s.Rebind(`UPDATE tags SET name = ?, colour = ?, exportable = ?, org_id = ?,
+			user_id = ?, hide_tag = ?, numerical_value = ?, local_only = ? WHERE id = ?`),
+			t.Name, t.Colour, t.Exportable, t.OrgID, t.UserID, t.HideTag, t.NumericalValue, t.LocalOnly, t.ID)
+		return mustAffect(res, err, "tag")
+	})
+	if err != nil {
+		return t, err
+	}
+	return s.TagByRef(ctx, strconv.FormatInt(t.ID, 10))
+}
+
+func validColour(c string) bool {
+	if len(c) != 7 || c[0] != '#' {
+		return false
+	}
+	_, err := strconv.ParseUint(c[1:], 16, 32)
+	return err == nil
+}
+
+// DeleteTag removes a tag and its attachments.
+func (s *Store) DeleteTag(ctx context.Context, a *Actor, id int64) error {
+	if err := a.canWrite("perm_tag_editor"); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{`DELETE FROM event_tags WHERE tag_id = ?`, `DELETE FROM attribute_tags WHERE tag_id = ?`} {
+			if _, err := tx.ExecContext(ctx, s.Rebind(q), id); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, s.Rebind(`DELETE FROM tags WHERE id = ?`), id)
+		return mustAffect(res, err, "tag")
+	})
+}
+
+// TagEvent attaches (or with remove, detaches) a tag to an event or to an
+// attribute, named by id or uuid. A global tag change unpublishes the event.
+func (s *Store) TagEvent(ctx context.Context, a *Actor, target string, isAttribute bool, tagRef string, local, remove bool) error {
+	if !a.Role.Has("perm_tagger") && !a.Sync() {
+		return errNoPermission
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		eventRef, attrID := target, int64(0)
+		if isAttribute {
+			at, err := s.AttributeByRef(ctx, a, target, DeletedExclude)
+			if err != nil {
+				return err
+			}
+			eventRef, attrID = itoa(at.EventID), at.ID
+		}
+		e, err := s.editableEvent(ctx, tx, a, eventRef)
+		if err != nil {
+			return err
+		}
+		tag, err := s.TagByRef(ctx, tagRef)
+		if err != nil {
+			return err
+		}
+		if tag.LocalOnly && !local && !remove {
+			return invalidf("tag %q may only be attached locally", tag.Name)
+		}
+		var res sql.Result
+		switch {
+		case remove && isAttribute:
+			res, err = tx.ExecContext(ctx, s.Rebind(`DELETE FROM attribute_tags WHERE attribute_id = ? AND tag_id = ?`), attrID, tag.ID)
+		case remove:
+			res, err = tx.ExecContext(ctx, s.Rebind(`DELETE FROM event_tags WHERE event_id = ? AND tag_id = ?`), e.id, tag.ID)
+		case isAttribute:
+			res, err = tx.ExecContext(ctx, s.Rebind(`INSERT INTO attribute_tags (attribute_id, event_id, tag_id, local)
+				VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`), attrID, e.id, tag.ID, local)
+		default:
+			res, err = tx.ExecContext(ctx, s.Rebind(`INSERT INTO event_tags (event_id, tag_id, local)
+				VALUES (?, ?, ?) ON CONFLICT DO NOTHING`), e.id, tag.ID, local)
+		}
+		if err := mustAffect(res, err, "tag attachment"); err != nil {
+			if errors.Is(err, ErrNotFound) && !remove {
+				return invalidf("tag %q is already attached", tag.Name)
+			}
+			return err
+		}
+		if local {
+			return nil
+		}
+		return s.touchEvent(ctx, tx, e.id)
+	})
+}
+
+// TagIDsMatching resolves a tag filter term: a number is a tag id, anything
+// else a case-insensitive name pattern where % is a wildcard.
+func (s *Store) TagIDsMatching(ctx context.Context, term string) ([]int64, error) {
+	term = strings.TrimSpace(term)
+	q, arg := `SELECT id FROM tags WHERE lower(name) LIKE ?`, any(strings.ToLower(term))
+	if id, err := strconv.ParseInt(term, 10, 64); err == nil {
+		q, arg = `SELECT id FROM tags WHERE id = ?`, id
+	} else if !strings.Contains(term, "%") {
+		q = `SELECT id FROM tags WHERE lower(name) = ?`
+	}
+	rows, err := s.db.QueryContext(ctx, s.Rebind(q), arg)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
