@@ -1,0 +1,204 @@
+package api
+
+import (
+	"testing"
+)
+
+// addEvent stores an event as the key's user and returns its id.
+func (e *env) addEvent(key string, ev map[string]any) string {
+	e.t.Helper()
+	out := e.must(200, "POST", "/events/add", key, map[string]any{"Event": ev})
+	return get(out, "Event", "id").(string)
+}
+
+func TestSearchAndOverEveryFilter(t *testing.T) {
+	e := newEnv(t)
+	e.addEvent(e.admin, map[string]any{"info": "alpha only", "Tag": []any{map[string]any{"name": "tlp:green"}},
+		"Attribute": []any{map[string]any{"type": "domain", "value": "alpha.example"}}})
+	e.addEvent(e.admin, map[string]any{"info": "other", "Tag": []any{map[string]any{"name": "tlp:amber"}},
+		"Attribute": []any{map[string]any{"type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e"}}})
+	cases := []struct {
+		name   string
+		filter map[string]any
+		want   int
+	}{
+		{"value AND", map[string]any{"value": map[string]any{"AND": []any{"alpha.example", "beta.example"}}}, 0},
+		{"value AND of one", map[string]any{"value": map[string]any{"AND": []any{"alpha.example"}}}, 1},
+		{"tags AND", map[string]any{"tags": map[string]any{"AND": []any{"tlp:green", "tlp:amber"}}}, 0},
+		{"tags AND unknown", map[string]any{"tags": map[string]any{"AND": []any{"tlp:green", "no-such-tag"}}}, 0},
+		{"tags OR", map[string]any{"tags": []any{"tlp:green", "tlp:amber"}}, 2},
+		{"type AND", map[string]any{"type": map[string]any{"AND": []any{"domain", "md5"}}}, 0},
+		{"category AND", map[string]any{"category": map[string]any{"AND": []any{"Network activity", "Payload delivery"}}}, 0},
+		{"org AND", map[string]any{"org": map[string]any{"AND": []any{"Host", "Nobody"}}}, 0},
+		{"org unknown only", map[string]any{"org": "Nobody"}, 0},
+		{"value OR", map[string]any{"value": []any{"alpha.example", "d41d8cd98f00b204e9800998ecf8427e"}}, 2},
+		{"value NOT", map[string]any{"value": "!alpha.example"}, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out := e.must(200, "POST", "/events/restSearch", e.admin, tc.filter)
+			if got := count(out["response"]); got != tc.want {
+				t.Errorf("events/restSearch %v: got %d events, want %d", tc.filter, got, tc.want)
+			}
+		})
+	}
+	attr := e.must(200, "POST", "/attributes/restSearch", e.admin,
+		map[string]any{"value": map[string]any{"AND": []any{"alpha.example", "beta.example"}}})
+	if got := count(get(attr, "response", "Attribute")); got != 0 {
+		t.Errorf("attributes/restSearch value AND: got %d attributes, want 0", got)
+	}
+}
+
+func TestSearchNotTagSeesEventTags(t *testing.T) {
+	e := newEnv(t)
+	e.addEvent(e.admin, map[string]any{"info": "red", "Tag": []any{map[string]any{"name": "tlp:red"}},
+		"Attribute": []any{map[string]any{"type": "md5", "value": "0749bae92ca336a02c83d126e04ec628"}}})
+	e.addEvent(e.admin, map[string]any{"info": "clear",
+		"Attribute": []any{map[string]any{"type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e"}}})
+	for _, filter := range []map[string]any{
+		{"type": "md5", "tags": map[string]any{"NOT": []any{"tlp:red"}}},
+		{"type": "md5", "tag": "!tlp:red"},
+		{"type": "md5", "tags": []any{"!tlp:red"}},
+	} {
+		out := e.must(200, "POST", "/attributes/restSearch", e.admin, filter)
+		attrs := get(out, "response", "Attribute")
+		if count(attrs) != 1 || get(attrs, 0, "value") != "d41d8cd98f00b204e9800998ecf8427e" {
+			t.Errorf("attributes/restSearch %v: got %v, want only the untagged md5", filter, attrs)
+		}
+	}
+	out := e.must(200, "POST", "/events/restSearch", e.admin, map[string]any{"tags": "!tlp:red"})
+	if got := count(out["response"]); got != 1 {
+		t.Errorf("events/restSearch !tlp:red: got %d events, want 1", got)
+	}
+}
+
+func TestSearchValueForms(t *testing.T) {
+	e := newEnv(t)
+	e.addEvent(e.admin, map[string]any{"info": "forms", "Attribute": []any{
+		map[string]any{"type": "ip-src", "value": "2001:0db8:0000:0000:0000:0000:0000:0190"},
+		map[string]any{"type": "ip-dst", "value": "192.0.2.143"},
+		map[string]any{"type": "ip-src|port", "value": "192.0.2.7|8080"},
+		map[string]any{"type": "ip-dst", "value": "192.0.3.1"},
+		map[string]any{"type": "domain", "value": "bücher.example"},
+		map[string]any{"type": "domain", "value": "a_b.example"},
+	}})
+	cases := []struct {
+		query string
+		want  []string
+	}{
+		{"2001:db8::190", []string{"2001:db8::190"}},
+		{"2001:DB8:0:0:0:0:0:190", []string{"2001:db8::190"}},
+		{"192.0.2.0/24", []string{"192.0.2.143", "192.0.2.7|8080"}},
+		{"xn--bcher-kva.example", []string{"xn--bcher-kva.example"}},
+		{"BÜCHER.example", []string{"xn--bcher-kva.example"}},
+		{"bücher.example", []string{"xn--bcher-kva.example"}},
+		{"a_b.example", []string{"a_b.example"}},
+		{"192.0.2.7", []string{"192.0.2.7|8080"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.query, func(t *testing.T) {
+			out := e.must(200, "POST", "/attributes/restSearch", e.admin, map[string]any{"value": tc.query})
+			attrs := get(out, "response", "Attribute")
+			got := map[string]bool{}
+			for i := 0; i < count(attrs); i++ {
+				got[get(attrs, i, "value").(string)] = true
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("value %q: got %v, want %v", tc.query, got, tc.want)
+			}
+			for _, w := range tc.want {
+				if !got[w] {
+					t.Errorf("value %q: got %v, want %v", tc.query, got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestObjectReferencesSurviveImportAndExport(t *testing.T) {
+	e := newEnv(t)
+	ev := map[string]any{"uuid": "8f3a1b2c-0000-4000-8000-000000000001", "info": "refs", "Attribute": []any{
+		map[string]any{"uuid": "8f3a1b2c-0000-4000-8000-0000000000a1", "type": "ip-dst", "value": "198.51.100.7"}},
+		"Object": []any{
+			map[string]any{"uuid": "8f3a1b2c-0000-4000-8000-0000000000b1", "name": "file", "ObjectReference": []any{
+				map[string]any{"referenced_uuid": "8f3a1b2c-0000-4000-8000-0000000000b2", "relationship_type": "drops"},
+				map[string]any{"referenced_uuid": "8f3a1b2c-0000-4000-8000-0000000000a1", "relationship_type": "connects-to"},
+			}, "Attribute": []any{map[string]any{"type": "filename", "object_relation": "filename", "value": "a.exe"}}},
+			map[string]any{"uuid": "8f3a1b2c-0000-4000-8000-0000000000b2", "name": "file",
+				"Attribute": []any{map[string]any{"type": "filename", "object_relation": "filename", "value": "b.dll"}}},
+		}}
+	e.addEvent(e.admin, ev)
+	check := func(e *env) map[string]any {
+		t.Helper()
+		out := e.must(200, "GET", "/events/view/8f3a1b2c-0000-4000-8000-000000000001.json", e.admin, nil)
+		refs := get(out, "Event", "Object", 0, "ObjectReference")
+		if count(refs) != 2 {
+			t.Fatalf("got %d references, want 2: %v", count(refs), refs)
+		}
+		want := map[string]string{"8f3a1b2c-0000-4000-8000-0000000000b2": "1", "8f3a1b2c-0000-4000-8000-0000000000a1": "0"}
+		for i := 0; i < 2; i++ {
+			u := get(refs, i, "referenced_uuid").(string)
+			if got := get(refs, i, "referenced_type"); got != want[u] {
+				t.Errorf("reference to %s: got referenced_type %v, want %s", u, got, want[u])
+			}
+			if get(refs, i, "referenced_id") == "0" {
+				t.Errorf("reference to %s was not resolved to an id", u)
+			}
+		}
+		return out
+	}
+	exported := check(e)
+	other := newEnv(t)
+	other.must(200, "POST", "/events/add", other.admin, exported)
+	check(other)
+}
+
+func TestLooseAndBadInputInOneEvent(t *testing.T) {
+	e := newEnv(t)
+	out := e.must(200, "POST", "/events/add", e.admin, `{"Event": {"info": "loose", "published": "0",
+		"distribution": "1", "threat_level_id": 2, "Attribute": [
+		{"type": "ip-dst", "value": "198.51.100.300"},
+		{"type": "ip", "value": "198.51.100.1"},
+		{"type": "domain", "value": "good.example", "to_ids": "1", "deleted": "", "timestamp": "1557841985.827633"},
+		{"type": "ip-src", "value": "198.51.100.9", "first_seen": "2020-02-01T00:00:00+00:00", "last_seen": "2020-01-01T00:00:00+00:00"},
+		{"type": "md5", "value": "0749BAE92CA336A02C83D126E04EC628"}]}}`)
+	attrs := get(out, "Event", "Attribute")
+	if count(attrs) != 2 {
+		t.Fatalf("got %d attributes stored, want 2: %v", count(attrs), attrs)
+	}
+	if got := get(attrs, 0, "timestamp"); got != "1557841985" {
+		t.Errorf("got timestamp %v, want 1557841985", got)
+	}
+	if got := get(attrs, 0, "to_ids"); got != true {
+		t.Errorf("got to_ids %v, want true", got)
+	}
+	if got := get(attrs, 1, "value"); got != "0749bae92ca336a02c83d126e04ec628" {
+		t.Errorf("got md5 %v, want it lower-cased", got)
+	}
+	rejected := out["rejected"]
+	wantFields := []string{"value", "type", "last_seen"}
+	if count(rejected) != len(wantFields) {
+		t.Fatalf("got %d rejections, want %d: %v", count(rejected), len(wantFields), rejected)
+	}
+	for i, f := range wantFields {
+		if got := get(rejected, i, "field"); got != f {
+			t.Errorf("rejection %d: got field %v, want %s (%v)", i, got, f, get(rejected, i))
+		}
+		if get(rejected, i, "reason") == "" {
+			t.Errorf("rejection %d has no reason", i)
+		}
+	}
+}
+
+func TestEventWithoutInfoIsRefusedWhole(t *testing.T) {
+	e := newEnv(t)
+	out := e.must(403, "POST", "/events/add", e.admin, map[string]any{"Attribute": []any{
+		map[string]any{"type": "md5", "value": "0749bae92ca336a02c83d126e04ec628"}}})
+	if out["saved"] != false || get(out, "errors", "rejected", 0, "field") != "info" {
+		t.Errorf("got %v, want a saveFail naming info", out)
+	}
+	idx := e.must(200, "POST", "/attributes/restSearch", e.admin, map[string]any{"value": "0749bae92ca336a02c83d126e04ec628"})
+	if n := count(get(idx, "response", "Attribute")); n != 0 {
+		t.Errorf("a refused event left %d attributes behind", n)
+	}
+}
