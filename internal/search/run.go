@@ -223,15 +223,14 @@ func (b *builder) eventSelectCond() store.Cond {
 	var together []store.Cond
 	for _, f := range b.attributeFilters() {
 		name := f.name
-		pred := func(v string) store.Cond { return b.attrPred(name, v) }
 		if len(f.terms.OR) > 0 {
-			together = append(together, orOf(f.terms.OR, pred))
+			together = append(together, b.attrPredMany(name, f.terms.OR))
 		}
 		for _, v := range f.terms.AND {
-			parts = append(parts, exists(pred(v)))
+			parts = append(parts, exists(b.attrPred(name, v)))
 		}
 		if len(f.terms.NOT) > 0 {
-			c := exists(orOf(f.terms.NOT, pred))
+			c := exists(b.attrPredMany(name, f.terms.NOT))
 			parts = append(parts, store.Cond{SQL: "NOT " + c.SQL, Args: c.Args})
 		}
 	}
