@@ -96,6 +96,9 @@ func Run(ctx context.Context, st *store.Store, c Config, log *slog.Logger) error
 	if err := Bootstrap(ctx, st, c, log); err != nil {
 		return err
 	}
+	if err := st.Optimize(ctx, false); err != nil {
+		log.Warn("refresh planner statistics", "error", err)
+	}
 	handler := api.New(st, log, api.Config{CairnVersion: c.Version})
 	srv := &http.Server{
 		Handler:           handler,

@@ -132,3 +132,19 @@ func int64Args(ids []int64) []any {
 	}
 	return args
 }
+
+// Optimize refreshes the query planner's statistics. SQLite chooses between
+// the value index and the timestamp index by these numbers, so they are
+// refreshed after bulk writes and at start.
+func (s *Store) Optimize(ctx context.Context, full bool) error {
+	if s.dialect.name() != "sqlite" {
+		_, err := s.db.ExecContext(ctx, `ANALYZE`)
+		return err
+	}
+	q := `PRAGMA optimize=0x10002`
+	if full {
+		q = `ANALYZE`
+	}
+	_, err := s.db.ExecContext(ctx, q)
+	return err
+}
