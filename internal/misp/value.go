@@ -333,8 +333,10 @@ func tlshCheck(lengths ...int) valueCheck {
 }
 
 // fuzzyHashCheck accepts the ssdeep shape blocksize:hash:hash, case kept
-// because the hash parts are base64.
+// because the hash parts are base64. Line breaks and spaces inside are
+// dropped: reports wrap long digests, and real MISP events carry them.
 func fuzzyHashCheck(s string) (string, bool) {
+	s = strings.Join(strings.Fields(s), "")
 	block, rest, ok := strings.Cut(s, ":")
 	if !ok || !isDigits(block) {
 		return "", false

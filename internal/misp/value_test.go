@@ -61,6 +61,7 @@ func TestNormalizeValue(t *testing.T) {
 		{"tlsh with T1", "tlsh", "T1" + strings.ToUpper(tlshBody), "t1" + tlshBody, ""},
 		{"tlsh without prefix", "tlsh", tlshBody, tlshBody, ""},
 		{"ssdeep keeps case", "ssdeep", "96:s4Ud1Lj96tHHlZDrwciQmA5MfzRqG:S4ULtHH6Q5y", "96:s4Ud1Lj96tHHlZDrwciQmA5MfzRqG:S4ULtHH6Q5y", ""},
+		{"ssdeep wrapped over lines", "ssdeep", "96:s4Ud1Lj96tHH\r\nlZDrwciQmA5MfzRqG:S4UL\r\ntHH6Q5y", "96:s4Ud1Lj96tHHlZDrwciQmA5MfzRqG:S4ULtHH6Q5y", ""},
 		{"filename|ssdeep", "filename|ssdeep", "a.doc|3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C", "a.doc", "3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C"},
 		{"x509 with colons", "x509-fingerprint-sha1", "DA:39:A3:EE:5E:6B:4B:0D:32:55:BF:EF:95:60:18:90:AF:D8:07:09", "da39a3ee5e6b4b0d3255bfef95601890afd80709", ""},
 		{"vhash kept", "vhash", "015076655d1Az4!z", "015076655d1Az4!z", ""},
