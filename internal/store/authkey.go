@@ -109,7 +109,7 @@ func (s *Store) AuthKeyByRef(ctx context.Context, ref string) (AuthKey, error) {
 
 // DeleteAuthKey removes a key.
 func (s *Store) DeleteAuthKey(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, s.Rebind(`DELETE FROM auth_keys WHERE id = ?`), id)
+	res, err := s.exec(ctx, `DELETE FROM auth_keys WHERE id = ?`, id)
 	return mustAffect(res, err, "auth key")
 }
 
@@ -144,7 +144,7 @@ func (s *Store) Authenticate(ctx context.Context, hash string, ip netip.Addr) (*
 	}
 	a.KeyID, a.ReadOnly = k.ID, k.ReadOnly
 	if now-k.LastUsed >= 60 { // keep writes off the hot path: record use once a minute
-		if _, err := s.db.ExecContext(ctx, s.Rebind(`UPDATE auth_keys SET last_used = ? WHERE id = ?`), now, k.ID); err != nil {
+		if _, err := s.exec(ctx, `UPDATE auth_keys SET last_used = ? WHERE id = ?`, now, k.ID); err != nil {
 			s.log.Warn("record key use", "error", err)
 		}
 	}

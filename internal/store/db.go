@@ -19,7 +19,12 @@ import (
 
 // Store is a handle on Cairn's database.
 type Store struct {
-	db      *sql.DB
+	db *sql.DB // reads
+	// wdb is the handle writes go through. On SQLite it is one connection
+	// with a large page cache, since SQLite has a single writer anyway; the
+	// read pool keeps small caches so memory stays bounded. On PostgreSQL it
+	// is the same pool as db.
+	wdb     *sql.DB
 	dialect dialect
 	log     *slog.Logger
 	now     func() time.Time
@@ -42,26 +47,36 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create database directory: %w", err)
 	}
-	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on" +
-		"&_busy_timeout=10000&_txlock=immediate&cache=private"
-	db, err := sql.Open("sqlite3", dsn)
+	base := "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_busy_timeout=10000"
+	wdb, err := sql.Open("sqlite3", base+"&_txlock=immediate&_cache_size=-65536")
 	if err != nil {
+		return nil, err
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetConnMaxIdleTime(0)
+	// The write connection creates the file and the schema before any
+	// reader opens it.
+	if err := wdb.PingContext(ctx); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite3", base+"&_cache_size=-8192")
+	if err != nil {
+		wdb.Close()
 		return nil, err
 	}
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	db.SetConnMaxIdleTime(0)
-	if _, err := os.Stat(path); err == nil {
-		_ = os.Chmod(path, 0o600) // tighten an existing file; creation below uses umask
-	}
 	s := newStore(db, sqliteDialect{}, opts)
+	s.wdb = wdb
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		if _, err := os.Stat(path + suffix); err == nil {
 			if err := os.Chmod(path+suffix, 0o600); err != nil {
+				s.Close()
 				return nil, err
 			}
 		}
@@ -70,7 +85,7 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 }
 
 func newStore(db *sql.DB, d dialect, opts Options) *Store {
-	s := &Store{db: db, dialect: d, log: opts.Logger, now: opts.Now}
+	s := &Store{db: db, wdb: db, dialect: d, log: opts.Logger, now: opts.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -81,7 +96,24 @@ func newStore(db *sql.DB, d dialect, opts Options) *Store {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.wdb != s.db {
+		if werr := s.wdb.Close(); err == nil {
+			err = werr
+		}
+	}
+	return err
+}
+
+// exec runs one write statement outside a transaction.
+func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if s.dialect.singleWriter() {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	return s.wdb.ExecContext(ctx, s.Rebind(q), args...)
+}
 
 // DB returns the underlying database for packages that build their own
 // read queries (search); they must apply the access filter of this package.
@@ -103,7 +135,7 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -137,14 +169,10 @@ func int64Args(ids []int64) []any {
 // the value index and the timestamp index by these numbers, so they are
 // refreshed after bulk writes and at start.
 func (s *Store) Optimize(ctx context.Context, full bool) error {
-	if s.dialect.name() != "sqlite" {
-		_, err := s.db.ExecContext(ctx, `ANALYZE`)
-		return err
+	q := `ANALYZE`
+	if s.dialect.name() == "sqlite" && !full {
+		q = `PRAGMA optimize=0x10002`
 	}
-	q := `PRAGMA optimize=0x10002`
-	if full {
-		q = `ANALYZE`
-	}
-	_, err := s.db.ExecContext(ctx, q)
+	_, err := s.exec(ctx, q)
 	return err
 }

@@ -375,7 +375,7 @@ func (w *eventWriter) create(ctx context.Context, p *eventPlan) error {
 		threat_level_id, analysis, distribution, sharing_group_id, published, timestamp, publish_timestamp,
 		locked, disable_correlation, extends_uuid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.uuid, e.orgID, orgc, w.a.User.ID, *p.info, date, deref(p.threatLevel, 4), deref(p.analysis, 0),
-		*p.distribution, *p.sg, published, ts, pubTS, w.opts.Preserve && w.a.Sync(),
+		deref(p.distribution, 1), deref(p.sg, 0), published, ts, pubTS, w.receivedThroughSync(),
 		p.disableCorrelation != nil && *p.disableCorrelation == "1", derefS(p.extends))
 	if err != nil {
 		return err
@@ -454,6 +454,12 @@ func (w *eventWriter) updateEventRow(ctx context.Context, p *eventPlan, cur stor
 	args = append(args, cur.id)
 	_, err := w.tx.ExecContext(ctx, w.s.Rebind(`UPDATE events SET `+strings.Join(sets, ", ")+` WHERE id = ?`), args...)
 	return err
+}
+
+// receivedThroughSync reports whether a created event arrived from another
+// instance through a sync user, which MISP marks as locked.
+func (w *eventWriter) receivedThroughSync() bool {
+	return w.opts.Preserve && w.a.Role.Perms["perm_sync"] && !w.a.SiteAdmin()
 }
 
 // resolveOrgc decides the creator organisation: the actor's own, unless a

@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cairn-intel/cairn/internal/gen"
+)
+
+func init() {
+	commands = append(commands, newBenchCmd)
+}
+
+// datasetFlags choose the generated dataset of the bench commands.
+type datasetFlags struct {
+	scale, events int
+	seed          uint64
+}
+
+func (f *datasetFlags) bind(cmd *cobra.Command) {
+	cmd.Flags().IntVar(&f.scale, "scale", 1, "multiply the default dataset (1,842 events, 595,023 attributes) by N")
+	cmd.Flags().IntVar(&f.events, "events", 0, "generate N events instead, keeping the average attributes per event")
+	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "seed of the generator; the same seed gives the same data")
+}
+
+func (f *datasetFlags) generator() (*gen.Generator, error) {
+	if f.scale < 1 {
+		return nil, fmt.Errorf("--scale must be 1 or more, got %d", f.scale)
+	}
+	cfg := gen.DefaultConfig().Scaled(f.scale)
+	cfg.Seed = f.seed
+	if f.events > 0 {
+		cfg = cfg.WithEvents(f.events)
+	}
+	return gen.New(cfg)
+}
+
+func newBenchCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure Cairn on generated data",
+	}
+	cmd.AddCommand(newBenchImportCmd(), newBenchFeedCmd(), newBenchLoadCmd(g))
+	for _, sub := range benchSubcommands {
+		cmd.AddCommand(sub(g))
+	}
+	return cmd
+}
+
+func newBenchLoadCmd(g *globals) *cobra.Command {
+	f := &datasetFlags{}
+	cmd := &cobra.Command{
+		Use:   "load",
+		Short: "Store the generated dataset in the data directory, for measuring a running server",
+		Long: `Store the generated dataset in the instance's data directory through the same
+write path as 'cairn import' (initialising the instance if needed), then refresh the
+query planner's statistics. Use it before 'cairn bench http'.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			gn, err := f.generator()
+			if err != nil {
+				return err
+			}
+			return runBenchLoad(cmd.Context(), cmd.OutOrStdout(), g, gn)
+		},
+	}
+	f.bind(cmd)
+	return cmd
+}
+
+func runBenchLoad(ctx context.Context, out io.Writer, g *globals, gn *gen.Generator) error {
+	log, err := g.logger()
+	if err != nil {
+		return err
+	}
+	st, err := g.openStore(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := initialiseLikeServe(ctx, g, st, log); err != nil {
+		return err
+	}
+	actor, err := st.CLIActor(ctx, "")
+	if err != nil {
+		return err
+	}
+	res, err := gen.SaveEvents(ctx, st, actor, gn)
+	if err != nil {
+		return err
+	}
+	printResult(out, "loaded", res)
+	return st.Optimize(ctx, true)
+}
+
+func newBenchImportCmd() *cobra.Command {
+	f := &datasetFlags{}
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Compare storing events through the store with raw SQLite inserts of the same rows",
+		Long: `Generate a dataset and store it twice in a temporary directory: first as raw
+rows inserted with one prepared INSERT in large transactions into a table with the
+shape and indexes of the attributes table (the baseline), then through the store's
+SaveEvent, one transaction per event, as 'cairn import' does. Prints both rates in
+attributes per second and their ratio. Building the events is not timed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			g, err := f.generator()
+			if err != nil {
+				return err
+			}
+			return runBenchImport(cmd.Context(), cmd.OutOrStdout(), g)
+		},
+	}
+	f.bind(cmd)
+	return cmd
+}
+
+func runBenchImport(ctx context.Context, out io.Writer, g *gen.Generator) error {
+	dir, err := os.MkdirTemp("", "cairn-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cfg := g.Config()
+	fmt.Fprintf(out, "dataset: %d events, %d attributes, seed %d (in %s)\n", cfg.Events, cfg.Attributes, cfg.Seed, dir)
+
+	rawDir := filepath.Join(dir, "raw")
+	if err := os.Mkdir(rawDir, 0o700); err != nil {
+		return err
+	}
+	raw, err := gen.RawInsert(ctx, rawDir, g)
+	if err != nil {
+		return fmt.Errorf("raw baseline: %w", err)
+	}
+	printResult(out, "raw INSERT baseline", raw)
+
+	st, actor, err := gen.NewStore(ctx, filepath.Join(dir, "store"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	saved, err := gen.SaveEvents(ctx, st, actor, g)
+	if err != nil {
+		return fmt.Errorf("store.SaveEvent: %w", err)
+	}
+	printResult(out, "store.SaveEvent", saved)
+	fmt.Fprintf(out, "ratio: %.2f (SaveEvent rate / raw rate; the aim is 0.5 or more)\n", saved.Rate()/raw.Rate())
+	return nil
+}
+
+func printResult(out io.Writer, name string, r gen.Result) {
+	fmt.Fprintf(out, "%-20s %8d attributes of %5d events in %7.2fs: %8.0f attributes/s\n",
+		name+":", r.Attributes, r.Events, r.Elapsed.Seconds(), r.Rate())
+}
+
+func newBenchFeedCmd() *cobra.Command {
+	f := &datasetFlags{}
+	cmd := &cobra.Command{
+		Use:   "feed DIR",
+		Short: "Write the generated dataset as a MISP feed directory, for 'cairn import DIR'",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			g, err := f.generator()
+			if err != nil {
+				return err
+			}
+			if err := g.WriteFeed(args[0]); err != nil {
+				return err
+			}
+			cfg := g.Config()
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %d events, %d attributes to %s\n", cfg.Events, cfg.Attributes, args[0])
+			return nil
+		},
+	}
+	f.bind(cmd)
+	return cmd
+}

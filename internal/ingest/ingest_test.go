@@ -1,0 +1,245 @@
+package ingest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cairn-intel/cairn/internal/store"
+)
+
+// sharedTestdata returns a directory under the shared test data, skipping
+// the test when the checkout does not have it.
+func sharedTestdata(t testing.TB, parts ...string) string {
+	t.Helper()
+	dir := filepath.Join(append([]string{"..", "..", "..", "shared", "testdata"}, parts...)...)
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("shared test data %s is absent (%v); it lives beside the repository in /work/shared", dir, err)
+	}
+	return dir
+}
+
+// newStore opens a fresh initialised store and returns it with its site
+// administrator.
+func newStore(t testing.TB) (*store.Store, *store.Actor) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "cairn.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	_, err = st.Initialise(ctx, store.Bootstrap{OrgName: "Test Org", AdminEmail: "admin@test.invalid",
+		PasswordHash: "unused", KeyHash: "unused", RawKey: "0123456789abcdef"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := st.CLIActor(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, a
+}
+
+func importPaths(t testing.TB, st *store.Store, a *store.Actor, paths ...string) *Report {
+	t.Helper()
+	rep, err := New(st, a, Options{}).Import(context.Background(), paths)
+	if err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	return rep
+}
+
+// TestImportSharedTestdata imports the real MISP files: PyMISP's test
+// events and a CIRCL OSINT feed whose two events also appear among them.
+func TestImportSharedTestdata(t *testing.T) {
+	events := sharedTestdata(t, "misp-events")
+	feed := sharedTestdata(t, "feeds", "circl-osint")
+	st, a := newStore(t)
+
+	first := importPaths(t, st, a, events, feed)
+	// 28 files and 2 feed events. Skipped: japanese_test_heavy.json repeats
+	// the uuid and timestamp of japanese_test.json, and the feed's events
+	// are copies of 57c4445b-….json and to_delete3.json. Updated:
+	// existing_event_edited.json has the uuid of existing_event.json and no
+	// timestamp, so its file time makes it newer.
+	want := EventCounts{Created: 21, Updated: 1, Skipped: 3, Rejected: 5}
+	if first.Files != 30 || first.Events != want {
+		t.Errorf("first import: got %d files, %+v; want 30 files, %+v", first.Files, first.Events, want)
+	}
+	checkRejections(t, first.Rejected)
+	checkItemRejections(t, first.Items)
+
+	c, err := st.Count(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Events != 21 || c.Attributes != int64(first.Attributes.Created) {
+		t.Errorf("stored: got %d events, %d attributes; want 21, %d", c.Events, c.Attributes, first.Attributes.Created)
+	}
+
+	second := importPaths(t, st, a, events, feed)
+	want = EventCounts{Skipped: 25, Rejected: 5}
+	if second.Events != want || second.Attributes != (AttributeCounts{}) {
+		t.Errorf("second import: got %+v, %+v; want %+v and no attributes", second.Events, second.Attributes, want)
+	}
+}
+
+// checkRejections compares the files refused whole with what they are.
+func checkRejections(t *testing.T, got []Rejection) {
+	t.Helper()
+	want := map[string]string{
+		"event_obj_attr_tag.json":  "info is required",
+		"event_obj_def_param.json": "info is required",
+		"event_obj_tag.json":       "info is required",
+		"sighting.json":            "not a MISP event",
+		"search_index_result.json": "events/index summary",
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %d rejections, want %d: %+v", len(got), len(want), got)
+	}
+	for _, rj := range got {
+		reason, ok := want[filepath.Base(rj.File)]
+		if !ok || !strings.Contains(rj.Reason, reason) {
+			t.Errorf("rejected %s: got reason %q, want one containing %q", rj.File, rj.Reason, reason)
+		}
+	}
+}
+
+// checkItemRejections compares the items refused inside stored events.
+func checkItemRejections(t *testing.T, got []ItemRejections) {
+	t.Helper()
+	want := map[string]struct{ item, reason string }{
+		"malware.json":         {"Attribute[0]", "needs exactly one |"}, // malware-sample without its md5
+		"misp_custom_obj.json": {"Object[0]", "is not a UUID"},          // object uuid "a"
+	}
+	if len(got) != len(want) {
+		t.Errorf("got item rejections in %d events, want %d: %+v", len(got), len(want), got)
+	}
+	for _, ir := range got {
+		w, ok := want[filepath.Base(ir.File)]
+		if !ok || len(ir.Items) != 1 || ir.EventUUID == "" {
+			t.Errorf("item rejections of %s: got %+v, want one item %+v and the event uuid", ir.File, ir.Items, w)
+			continue
+		}
+		if it := ir.Items[0]; it.Item != w.item || !strings.Contains(it.Reason, w.reason) {
+			t.Errorf("item rejection in %s: got %s %q, want %s %q", ir.File, it.Item, it.Reason, w.item, w.reason)
+		}
+	}
+}
+
+const eventUUID = "6d1e7a3c-55a5-4d0e-9b0b-0f1c2d3e4f50"
+
+// versionedEvent is one event at a given timestamp with n attributes.
+func versionedEvent(ts string, n int) string {
+	attrs := []string{}
+	for i := range n {
+		attrs = append(attrs, `{"type": "ip-dst", "value": "192.0.2.`+string(rune('1'+i))+`", "timestamp": "`+ts+`"}`)
+	}
+	return `{"Event": {"uuid": "` + eventUUID + `", "info": "version ` + ts + `", "timestamp": "` + ts +
+		`", "distribution": "1", "Attribute": [` + strings.Join(attrs, ",") + `]}}`
+}
+
+func TestImportTimestamps(t *testing.T) {
+	st, a := newStore(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "event.json")
+	steps := []struct {
+		name        string
+		content     string
+		want        EventCounts
+		wantCreated int
+	}{
+		{"new event", versionedEvent("1000", 1), EventCounts{Created: 1}, 1},
+		{"same timestamp", versionedEvent("1000", 2), EventCounts{Skipped: 1}, 0},
+		{"newer timestamp", versionedEvent("2000", 2), EventCounts{Updated: 1}, 1},
+		{"older timestamp", versionedEvent("1500", 3), EventCounts{Skipped: 1}, 0},
+	}
+	for _, step := range steps {
+		writeFile(t, path, step.content)
+		rep := importPaths(t, st, a, path)
+		if rep.Events != step.want || rep.Attributes.Created != step.wantCreated {
+			t.Errorf("%s: got %+v, %d attributes created; want %+v, %d", step.name, rep.Events,
+				rep.Attributes.Created, step.want, step.wantCreated)
+		}
+	}
+}
+
+// TestImportDerivedIdentity checks that a file without uuid or timestamp
+// is imported once, and again when the file changes.
+func TestImportDerivedIdentity(t *testing.T) {
+	st, a := newStore(t)
+	path := filepath.Join(t.TempDir(), "bare.json")
+	writeFile(t, path, `{"info": "no uuid, no timestamp", "distribution": 0}`)
+	steps := []struct {
+		name    string
+		touch   time.Duration
+		content string
+		want    EventCounts
+	}{
+		{"first import", 0, "", EventCounts{Created: 1}},
+		{"again", 0, "", EventCounts{Skipped: 1}},
+		{"file edited", time.Hour, `{"info": "no uuid, no timestamp, edited", "distribution": 0}`, EventCounts{Created: 1}},
+		{"edited again", 0, "", EventCounts{Skipped: 1}},
+	}
+	for _, step := range steps {
+		if step.content != "" {
+			writeFile(t, path, step.content)
+		}
+		if step.touch != 0 {
+			later := time.Now().Add(step.touch)
+			if err := os.Chtimes(path, later, later); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rep := importPaths(t, st, a, path); rep.Events != step.want {
+			t.Errorf("%s: got %+v, want %+v", step.name, rep.Events, step.want)
+		}
+	}
+}
+
+func TestImportDistribution(t *testing.T) {
+	st, a := newStore(t)
+	path := filepath.Join(t.TempDir(), "list.json")
+	writeFile(t, path, `[
+		{"uuid": "aaaaaaaa-0000-4000-8000-000000000001", "info": "none given"},
+		{"uuid": "aaaaaaaa-0000-4000-8000-000000000002", "info": "all communities", "distribution": "3"}]`)
+	importPaths(t, st, a, path)
+	tests := []struct {
+		uuid string
+		want int64
+	}{
+		{"aaaaaaaa-0000-4000-8000-000000000001", DefaultDistribution},
+		{"aaaaaaaa-0000-4000-8000-000000000002", 3},
+	}
+	for _, tt := range tests {
+		ev, err := st.EventByRef(context.Background(), a, tt.uuid, store.LoadOptions{Metadata: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Distribution != tt.want {
+			t.Errorf("event %s: got distribution %d, want %d", tt.uuid, ev.Distribution, tt.want)
+		}
+	}
+}
+
+func TestImportMissingPath(t *testing.T) {
+	st, a := newStore(t)
+	missing := filepath.Join(t.TempDir(), "nope.json")
+	if _, err := New(st, a, Options{}).Import(context.Background(), []string{missing}); err == nil {
+		t.Errorf("Import(%s): got no error, want one", missing)
+	}
+}
+
+func writeFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

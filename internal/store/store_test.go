@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/cairn-intel/cairn/internal/misp"
+)
+
+// newTestStore opens a fresh database with a site administrator.
+func newTestStore(t *testing.T) (*Store, *Actor) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "cairn.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Initialise(ctx, Bootstrap{OrgName: "Host", AdminEmail: "admin@host.test", KeyHash: "h", RawKey: "k"}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.CLIActor(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, a
+}
+
+func event(t *testing.T, doc string) *misp.Event {
+	t.Helper()
+	var e misp.Event
+	if err := json.Unmarshal([]byte(doc), &e); err != nil {
+		t.Fatal(err)
+	}
+	return &e
+}
+
+func TestUpsertCreatesEventWithoutDistribution(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	res, err := s.SaveEvent(ctx, a, event(t, `{"uuid": "6a1f0c2e-0000-4000-8000-000000000001", "info": "feed event",
+		"timestamp": "1700000000", "Attribute": [{"type": "md5", "value": "0749bae92ca336a02c83d126e04ec628"}]}`),
+		SaveOptions{Mode: ModeUpsert, Preserve: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != OutcomeCreated {
+		t.Fatalf("got outcome %q, want created", res.Outcome)
+	}
+	e, err := s.EventByRef(ctx, a, res.UUID, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Distribution != 1 || e.Locked {
+		t.Errorf("got distribution %d locked %v, want 1 and false", e.Distribution, e.Locked)
+	}
+	again, err := s.SaveEvent(ctx, a, event(t, `{"uuid": "6a1f0c2e-0000-4000-8000-000000000001", "info": "feed event",
+		"timestamp": "1700000000"}`), SaveOptions{Mode: ModeUpsert, Preserve: true})
+	if err != nil || again.Outcome != OutcomeSkipped {
+		t.Errorf("second upsert: got %q, %v, want skipped", again.Outcome, err)
+	}
+}
+
+func TestConcurrentWritersAndReaders(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	errs := make(chan error, 40)
+	for i := 0; i < 20; i++ {
+		go func() {
+			_, err := s.SaveEvent(ctx, a, event(t, `{"info": "parallel", "Attribute": [{"type": "ip-dst", "value": "198.51.100.9"}]}`),
+				SaveOptions{Mode: ModeCreate})
+			errs <- err
+		}()
+		go func() {
+			_, err := s.Count(ctx)
+			errs <- err
+		}()
+	}
+	for i := 0; i < 40; i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent access: %v", err)
+		}
+	}
+	c, err := s.Count(ctx)
+	if err != nil || c.Events != 20 || c.Attributes != 20 {
+		t.Errorf("got %+v, %v, want 20 events and 20 attributes", c, err)
+	}
+}
