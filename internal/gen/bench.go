@@ -30,7 +30,9 @@ func (r Result) Rate() float64 {
 
 // sqliteDSN are the connection settings store.OpenSQLite uses, so that the
 // baseline pays for the same journal and sync mode.
-const sqliteDSN = "?_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_busy_timeout=10000&_txlock=immediate&cache=private"
+// sqliteDSN matches the store's write connection (internal/store/db.go), page cache included,
+// so the baseline is as strong as the store's own writer.
+const sqliteDSN = "?_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_busy_timeout=10000&_txlock=immediate&_cache_size=-65536"
 
 // rawEvents is the events table of the baseline: only what the foreign key
 // of the attributes table needs.
@@ -104,27 +106,45 @@ func RawInsert(ctx context.Context, dir string, g *Generator) (Result, error) {
 	return res, err
 }
 
-// SaveEvents stores every event through store.SaveEvent as 'cairn import'
-// does; an event or item the store refuses is an error, since generated
-// data is valid.
+// SaveEvents stores every event through store.SaveEvents in batches, as
+// 'cairn import' does; an event or item the store refuses is an error, since
+// generated data is valid.
 func SaveEvents(ctx context.Context, st *store.Store, a *store.Actor, g *Generator) (Result, error) {
 	var res Result
-	opts := store.SaveOptions{Mode: store.ModeUpsert, Preserve: true}
-	err := g.Each(func(i int, ev *misp.Event) error {
+	var batch []*misp.Event
+	size := 0
+	flush := func() error {
 		start := time.Now()
-		saved, err := st.SaveEvent(ctx, a, ev, opts)
+		results, errs, err := st.SaveEvents(ctx, a, batch, store.SaveOptions{Mode: store.ModeUpsert, Preserve: true})
 		res.Elapsed += time.Since(start)
-		switch {
-		case err != nil:
-			return fmt.Errorf("event %d: %w", i, err)
-		case len(saved.Rejected) > 0:
-			r := saved.Rejected[0]
-			return fmt.Errorf("event %d: the store refused %s: %s %s", i, r.Item, r.Field, r.Reason)
+		if err != nil {
+			return err
 		}
-		res.Events++
-		res.Attributes += saved.AttributesCreated
+		for i, saved := range results {
+			if errs[i] != nil {
+				return fmt.Errorf("event %d: %w", res.Events, errs[i])
+			}
+			if len(saved.Rejected) > 0 {
+				r := saved.Rejected[0]
+				return fmt.Errorf("event %d: the store refused %s: %s %s", res.Events, r.Item, r.Field, r.Reason)
+			}
+			res.Events++
+			res.Attributes += saved.AttributesCreated
+		}
+		batch, size = batch[:0], 0
+		return nil
+	}
+	err := g.Each(func(i int, ev *misp.Event) error {
+		batch = append(batch, ev)
+		size += g.Size(i)
+		if size >= store.BatchAttributes || len(batch) >= store.BatchEvents {
+			return flush()
+		}
 		return nil
 	})
+	if err == nil && len(batch) > 0 {
+		err = flush()
+	}
 	return res, err
 }
 

@@ -25,6 +25,14 @@ func (r *recorder) SaveEvent(_ context.Context, _ *store.Actor, in *misp.Event, 
 	return store.SaveResult{UUID: *in.UUID, Outcome: store.OutcomeCreated}, nil
 }
 
+func (r *recorder) SaveEvents(ctx context.Context, a *store.Actor, in []*misp.Event, opts store.SaveOptions) ([]store.SaveResult, []error, error) {
+	results, errs := make([]store.SaveResult, len(in)), make([]error, len(in))
+	for i, ev := range in {
+		results[i], errs[i] = r.SaveEvent(ctx, a, ev, opts)
+	}
+	return results, errs, nil
+}
+
 func importWith(t *testing.T, paths ...string) (*Report, []string) {
 	t.Helper()
 	rec := &recorder{}

@@ -14,9 +14,10 @@ import (
 	"github.com/cairn-intel/cairn/internal/store"
 )
 
-// Saver stores one event; *store.Store is the Saver of a real import.
+// Saver stores a batch of events, each whole or not at all; *store.Store is
+// the Saver of a real import.
 type Saver interface {
-	SaveEvent(ctx context.Context, a *store.Actor, in *misp.Event, opts store.SaveOptions) (store.SaveResult, error)
+	SaveEvents(ctx context.Context, a *store.Actor, in []*misp.Event, opts store.SaveOptions) ([]store.SaveResult, []error, error)
 }
 
 // Progress is how far an import has got.
@@ -86,6 +87,9 @@ func (im *Importer) Import(ctx context.Context, paths []string) (*Report, error)
 		rep.Files++
 		r.progress()
 	}
+	if err := r.flush(ctx); err != nil {
+		return rep, r.stop(err)
+	}
 	rep.Events.Rejected = len(rep.Rejected)
 	return rep, nil
 }
@@ -96,7 +100,17 @@ type run struct {
 	rep         *Report
 	prog        Progress
 	bytesBefore int64 // size of the files finished
+	pending     []pendingEvent
+	pendingSize int // attributes in pending
 }
+
+// pendingEvent is an event read and waiting for the next batch.
+type pendingEvent struct {
+	ev          *misp.Event
+	file, label string
+	given       string // the uuid as read, for rejections
+}
+
 
 func (r *run) progress() {
 	if r.im.opts.Progress != nil {
@@ -118,25 +132,49 @@ type fatalError struct{ err error }
 func (e *fatalError) Error() string { return e.err.Error() }
 func (e *fatalError) Unwrap() error { return e.err }
 
-// save stores one event read from src; label locates it inside the file.
+// save queues one event read from src; label locates it inside the file.
 func (r *run) save(ctx context.Context, src source, label string, ev *misp.Event) error {
 	given := uuidText(ev.UUID) // a derived uuid would mislead in a rejection
 	fillMissing(ev, src.modTime)
 	if err := ctx.Err(); err != nil {
 		return &fatalError{err}
 	}
-	res, err := r.im.saver.SaveEvent(ctx, r.im.actor, ev, saveOptions)
+	r.pending = append(r.pending, pendingEvent{ev: ev, file: src.path, label: label, given: given})
 	r.prog.Events++
-	if err != nil {
-		if !refusal(err) {
-			return &fatalError{fmt.Errorf("%s%s: %w", src.path, label, err)}
-		}
-		r.reject(Rejection{File: src.path, Where: label, EventUUID: given, Reason: refusalText(err)})
-		r.progress()
+	r.progress()
+	r.pendingSize += len(ev.Attribute.Items)
+	for _, o := range ev.Object.Items {
+		r.pendingSize += len(o.Attribute.Items)
+	}
+	if r.pendingSize >= store.BatchAttributes || len(r.pending) >= store.BatchEvents {
+		return r.flush(ctx)
+	}
+	return nil
+}
+
+// flush stores the queued events in one batch and reports each outcome.
+func (r *run) flush(ctx context.Context) error {
+	if len(r.pending) == 0 {
 		return nil
 	}
-	r.rep.add(res, src.path, label)
-	r.progress()
+	events := make([]*misp.Event, len(r.pending))
+	for i, p := range r.pending {
+		events[i] = p.ev
+	}
+	results, errs, err := r.im.saver.SaveEvents(ctx, r.im.actor, events, saveOptions)
+	if err != nil {
+		first := r.pending[0]
+		r.pending, r.pendingSize = nil, 0
+		return &fatalError{fmt.Errorf("%s%s: %w", first.file, first.label, err)}
+	}
+	for i, p := range r.pending {
+		if errs[i] != nil {
+			r.reject(Rejection{File: p.file, Where: p.label, EventUUID: p.given, Reason: refusalText(errs[i])})
+			continue
+		}
+		r.rep.add(results[i], p.file, p.label)
+	}
+	r.pending, r.pendingSize = nil, 0
 	return nil
 }
 

@@ -87,25 +87,85 @@ type eventPlan struct {
 // fail validation are left out and listed in the result; an event whose
 // own fields are invalid is refused whole with a *ValidationError.
 func (s *Store) SaveEvent(ctx context.Context, a *Actor, in *misp.Event, opts SaveOptions) (SaveResult, error) {
-	if err := a.canWrite("perm_add"); err != nil {
-		return SaveResult{}, err
-	}
-	p, err := s.prepareEvent(a, in, opts.Mode == ModeCreate)
+	results, errs, err := s.SaveEvents(ctx, a, []*misp.Event{in}, opts)
 	if err != nil {
 		return SaveResult{}, err
 	}
-	var res SaveResult
+	return results[0], errs[0]
+}
+
+// Batch limits for callers of SaveEvents: batches of up to BatchAttributes
+// attributes or BatchEvents events make commits rare while keeping the writer
+// lock short and memory flat.
+const (
+	BatchAttributes = 20000
+	BatchEvents     = 200
+)
+
+// SaveEvents stores several events in one transaction, each under its own
+// savepoint: an event that is refused is rolled back alone and its error
+// returned in its slot of errs, while the others are kept. Large imports use
+// it because a commit per event costs more than the event itself (each
+// commit rewrites the index pages it touched). err is a fault that stopped
+// the whole batch, which is then rolled back.
+func (s *Store) SaveEvents(ctx context.Context, a *Actor, in []*misp.Event, opts SaveOptions) (results []SaveResult, errs []error, err error) {
+	if err := a.canWrite("perm_add"); err != nil {
+		return nil, nil, err
+	}
+	results, errs = make([]SaveResult, len(in)), make([]error, len(in))
+	plans := make([]*eventPlan, len(in))
+	for i, ev := range in {
+		plans[i], errs[i] = s.prepareEvent(a, ev, opts.Mode == ModeCreate)
+	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		w := &eventWriter{s: s, tx: tx, a: a, now: s.now().Unix(), opts: opts, tagCache: map[string]int64{}}
-		var err error
-		res, err = w.save(ctx, p)
-		return err
+		for i, p := range plans {
+			if errs[i] != nil {
+				continue
+			}
+			results[i], errs[i] = s.saveInSavepoint(ctx, tx, a, p, opts)
+			if errs[i] != nil && !isRefusal(errs[i]) {
+				return errs[i]
+			}
+		}
+		return nil
 	})
 	if err != nil {
+		return nil, nil, err
+	}
+	for i, p := range plans {
+		if errs[i] == nil {
+			results[i].Rejected = append(results[i].Rejected, p.rejected...)
+		}
+	}
+	return results, errs, nil
+}
+
+func (s *Store) saveInSavepoint(ctx context.Context, tx *sql.Tx, a *Actor, p *eventPlan, opts SaveOptions) (SaveResult, error) {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT save_event"); err != nil {
 		return SaveResult{}, err
 	}
-	res.Rejected = append(res.Rejected, p.rejected...)
-	return res, nil
+	w := &eventWriter{s: s, tx: tx, a: a, now: s.now().Unix(), opts: opts, tagCache: map[string]int64{}}
+	res, err := w.save(ctx, p)
+	if err != nil {
+		if _, rbErr := tx.ExecContext(ctx, "ROLLBACK TO save_event"); rbErr != nil {
+			return res, rbErr
+		}
+	}
+	if _, relErr := tx.ExecContext(ctx, "RELEASE save_event"); relErr != nil {
+		return res, relErr
+	}
+	return res, err
+}
+
+// isRefusal reports whether err refuses one request (invalid, forbidden,
+// conflicting, not found) rather than reporting a fault.
+func isRefusal(err error) bool {
+	for _, kind := range []error{ErrInvalid, ErrForbidden, ErrConflict, ErrNotFound} {
+		if errors.Is(err, kind) {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *Actor) canWrite(perm string) error {
