@@ -140,6 +140,16 @@ func runBenchImport(ctx context.Context, out io.Writer, g *gen.Generator) error 
 	}
 	printResult(out, "raw INSERT baseline", raw)
 
+	calDir := filepath.Join(dir, "calibration")
+	if err := os.Mkdir(calDir, 0o700); err != nil {
+		return err
+	}
+	cal, err := gen.RawInsertValueIndex(ctx, calDir, g)
+	if err != nil {
+		return fmt.Errorf("calibration: %w", err)
+	}
+	printResult(out, "raw, value index only", cal)
+
 	st, actor, err := gen.NewStore(ctx, filepath.Join(dir, "store"))
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the raw baseline opens SQLite itself
@@ -72,9 +73,29 @@ const rawBatch = 50000
 // store's, through one prepared INSERT in large transactions: the ceiling
 // that store.SaveEvent is measured against.
 func RawInsert(ctx context.Context, dir string, g *Generator) (Result, error) {
+	return rawInsert(ctx, dir, g, false)
+}
+
+// RawInsertValueIndex is RawInsert into the same table with only the value
+// index (and the uuid constraint) left: the calibration figure of a bare
+// SQLite insert of attribute-shaped rows on this machine.
+func RawInsertValueIndex(ctx context.Context, dir string, g *Generator) (Result, error) {
+	return rawInsert(ctx, dir, g, true)
+}
+
+func rawInsert(ctx context.Context, dir string, g *Generator, valueIndexOnly bool) (Result, error) {
 	schema, err := attributeSchema(ctx, dir)
 	if err != nil {
 		return Result{}, fmt.Errorf("read the attributes schema: %w", err)
+	}
+	if valueIndexOnly {
+		kept := schema[:0]
+		for _, stmt := range schema {
+			if !strings.HasPrefix(stmt, "CREATE INDEX") || strings.Contains(stmt, "attributes_value1") {
+				kept = append(kept, stmt)
+			}
+		}
+		schema = kept
 	}
 	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "raw.db")+sqliteDSN)
 	if err != nil {
