@@ -109,3 +109,8 @@ func (s *Store) CLIActor(ctx context.Context, email string) (*Actor, error) {
 	}
 	return s.ActorForUser(ctx, id)
 }
+
+// SetSetting stores an instance setting.
+func (s *Store) SetSetting(ctx context.Context, name, value string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.setSetting(ctx, tx, name, value) })
+}
