@@ -131,10 +131,35 @@ func (s *Server) attributesRestSearch(q *request) (any, error) {
 		return nil, err
 	}
 	q.w.Header().Set("X-Result-Count", itoa(total))
-	if attrs == nil {
-		attrs = []store.Attribute{}
+	s.writeAttributeList(q, attrs)
+	return nil, nil
+}
+
+// writeAttributeList writes {"response": {"Attribute": [...]}} in chunks,
+// encoding each attribute with its own appender rather than reflection.
+func (s *Server) writeAttributeList(q *request, attrs []store.Attribute) {
+	q.w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	q.w.WriteHeader(http.StatusOK)
+	buf := append(make([]byte, 0, 64<<10), `{"response":{"Attribute":[`...)
+	var err error
+	for i, at := range attrs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		if buf, err = at.AppendJSON(buf); err != nil {
+			// The status line is out: end the body early and say why in the log.
+			s.log.Error("encode attribute", "action", "http", "object", at.UUID, "error", err)
+			return
+		}
+		if len(buf) >= 60<<10 {
+			if _, err := q.w.Write(buf); err != nil {
+				return // the client went away; nothing more to tell it
+			}
+			buf = buf[:0]
+		}
 	}
-	return map[string]any{"response": map[string]any{"Attribute": attrs}}, nil
+	buf = append(buf, "]}}\n"...)
+	_, _ = q.w.Write(buf) // as above
 }
 
 func (s *Server) attributeAddTag(q *request) (any, error) {

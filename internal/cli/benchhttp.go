@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,7 +60,7 @@ func (b *httpBench) run() error {
 	if len(values) < 1000 {
 		return fmt.Errorf("the server returned only %d values to sample; load data first", len(values))
 	}
-	fmt.Printf("| measurement | requests | p50 | p95 | max |\n| --- | --- | --- | --- | --- |\n")
+	fmt.Printf("| measurement | requests | results per request | p50 | p95 | max |\n| --- | --- | --- | --- | --- | --- |\n")
 	rows := []struct {
 		name string
 		n    int
@@ -78,11 +79,12 @@ func (b *httpBench) run() error {
 		}},
 	}
 	for _, r := range rows {
-		lat, err := b.measure(r.n, r.req)
+		lat, results, err := b.measure(r.n, r.req)
 		if err != nil {
 			return fmt.Errorf("%s: %w", r.name, err)
 		}
-		fmt.Printf("| %s | %d | %s | %s | %s |\n", r.name, r.n, pct(lat, 50), pct(lat, 95), lat[len(lat)-1].Round(10*time.Microsecond))
+		fmt.Printf("| %s | %d | %d | %s | %s | %s |\n", r.name, r.n, results/int64(r.n), pct(lat, 50), pct(lat, 95),
+			lat[len(lat)-1].Round(10*time.Microsecond))
 	}
 	if b.pid > 0 {
 		return printMemory(b.pid)
@@ -94,46 +96,65 @@ func pct(lat []time.Duration, p int) string {
 	return lat[(len(lat)-1)*p/100].Round(10 * time.Microsecond).String()
 }
 
-func (b *httpBench) measure(n int, req func(int) (string, string, any)) ([]time.Duration, error) {
+// measure runs n requests and returns their sorted latencies and the sum of
+// their X-Result-Count headers.
+func (b *httpBench) measure(n int, req func(int) (string, string, any)) ([]time.Duration, int64, error) {
 	lat := make([]time.Duration, 0, n)
+	var results int64
 	for i := 0; i < n; i++ {
 		method, path, body := req(i)
 		start := time.Now()
-		if _, err := b.do(method, path, body); err != nil {
-			return nil, err
+		count, err := b.doCount(method, path, body)
+		if err != nil {
+			return nil, 0, err
 		}
 		lat = append(lat, time.Since(start))
+		results += count
 	}
 	slices.Sort(lat)
-	return lat, nil
+	return lat, results, nil
 }
 
 func (b *httpBench) do(method, path string, body any) ([]byte, error) {
+	out, _, err := b.request(method, path, body)
+	return out, err
+}
+
+func (b *httpBench) doCount(method, path string, body any) (int64, error) {
+	_, hdr, err := b.request(method, path, body)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := strconv.ParseInt(hdr.Get("X-Result-Count"), 10, 64) // absent on getVersion: 0
+	return n, nil
+}
+
+func (b *httpBench) request(method, path string, body any) ([]byte, http.Header, error) {
 	var rd io.Reader
 	if body != nil {
 		raw, err := json.Marshal(body)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, strings.TrimRight(b.url, "/")+path, rd)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	req.Header.Set("Authorization", b.key)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := b.client.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s %s: status %d: %.200s", method, path, resp.StatusCode, out)
+		return nil, nil, fmt.Errorf("%s %s: status %d: %.200s", method, path, resp.StatusCode, out)
 	}
-	return out, err
+	return out, resp.Header, err
 }
 
 // sampleValues collects attribute values from a few pages of the server.

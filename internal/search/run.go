@@ -72,14 +72,14 @@ func Attributes(ctx context.Context, st *store.Store, a *store.Actor, p Params) 
 	where := store.And(store.Cond{SQL: acc, Args: accArgs}, store.DeletedFilter(a, "a", store.Deleted(p.Deleted)), cond)
 	from := ` FROM attributes a JOIN events e ON e.id = a.event_id WHERE ` + where.SQL
 	lim, limArgs := limitClause(p)
-	rows, err := st.DB().QueryContext(ctx, st.Rebind(`SELECT `+store.AttributeColumns+from+` ORDER BY `+order+lim),
-		append(append([]any{}, where.Args...), limArgs...)...)
+	rows, err := st.DB().QueryContext(ctx, st.Rebind(`SELECT `+store.AttributeColumns+`, `+eventSummaryColumns+
+		from+` ORDER BY `+order+lim), append(append([]any{}, where.Args...), limArgs...)...)
 	if err != nil {
 		return nil, 0, err
 	}
 	var attrs []store.Attribute
 	for rows.Next() {
-		at, err := store.ScanAttribute(rows)
+		at, err := scanAttributeWithEvent(rows)
 		if err != nil {
 			rows.Close()
 			return nil, 0, err
@@ -100,11 +100,41 @@ func Attributes(ctx context.Context, st *store.Store, a *store.Actor, p Params) 
 	if err := st.AttachAttributeDetails(ctx, a, attrs, opts); err != nil {
 		return nil, 0, err
 	}
+	for i := range attrs {
+		if p.IncludeEventUUID {
+			attrs[i].EventUUID = attrs[i].Event.UUID
+		}
+		if attrs[i].ObjectID != 0 {
+			attrs[i].Object = &store.AttributeObject{ID: attrs[i].ObjectID}
+		}
+	}
+	if !p.IncludeEventTags && !p.IncludeContext {
+		return attrs, total, nil
+	}
 	return attrs, total, attachEvents(ctx, st, a, attrs, p, opts)
 }
 
-// attachEvents adds the event summary (and with includeEventTags or
-// includeContext, the event's tags) to each attribute.
+// eventSummaryColumns are the event fields every attribute in a search
+// carries, read in the same query as the attribute.
+const eventSummaryColumns = `e.info, e.org_id, e.orgc_id, e.uuid, e.distribution, e.publish_timestamp, e.published`
+
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+func scanAttributeWithEvent(rows interface{ Scan(...any) error }) (store.Attribute, error) {
+	ev := &store.AttributeEvent{}
+	at, err := store.ScanAttribute(scanFunc(func(dest ...any) error {
+		return rows.Scan(append(dest, &ev.Info, &ev.OrgID, &ev.OrgcID, &ev.UUID, &ev.Distribution,
+			&ev.PublishTimestamp, &ev.Published)...)
+	}))
+	ev.ID = at.EventID
+	at.Event = ev
+	return at, err
+}
+
+// attachEvents adds, for includeEventTags and includeContext, the event's
+// tags and context to each attribute.
 func attachEvents(ctx context.Context, st *store.Store, a *store.Actor, attrs []store.Attribute, p Params, opts store.LoadOptions) error {
 	var ids []int64
 	seen := map[int64]bool{}
@@ -128,11 +158,6 @@ func attachEvents(ctx context.Context, st *store.Store, a *store.Actor, attrs []
 		if !ok {
 			continue
 		}
-		attrs[i].Event = &store.AttributeEvent{ID: e.ID, Info: e.Info, OrgID: e.OrgID, OrgcID: e.OrgcID, UUID: e.UUID,
-			Distribution: e.Distribution, PublishTimestamp: e.PublishTimestamp, Published: e.Published}
-		if p.IncludeEventUUID {
-			attrs[i].EventUUID = e.UUID
-		}
 		if p.IncludeContext {
 			ev := attrs[i].Event
 			ev.Date, ev.ThreatLevelID, ev.Analysis, ev.Tag = e.Date, e.ThreatLevelID, e.Analysis, e.Tag
@@ -144,9 +169,6 @@ func attachEvents(ctx context.Context, st *store.Store, a *store.Actor, attrs []
 				t.Inherited = 1
 				attrs[i].Tag = append(attrs[i].Tag, t)
 			}
-		}
-		if attrs[i].ObjectID != 0 {
-			attrs[i].Object = &store.AttributeObject{ID: attrs[i].ObjectID}
 		}
 	}
 	return nil

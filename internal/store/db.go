@@ -60,13 +60,15 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 		wdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db, err := sql.Open("sqlite3", base+"&_cache_size=-8192")
+	db, err := sql.Open("sqlite3", base+"&_cache_size=-32768")
 	if err != nil {
 		wdb.Close()
 		return nil, err
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	// Four readers with 32 MB of page cache each: enough for two cores, and
+	// memory stays bounded (about 128 MB at most).
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
 	s := newStore(db, sqliteDialect{}, opts)
 	s.wdb = wdb
 	if err := s.migrate(ctx); err != nil {

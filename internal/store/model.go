@@ -2,6 +2,8 @@ package store
 
 import (
 	"encoding/json"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/cairn-intel/cairn/internal/misp"
 )
@@ -127,39 +129,165 @@ type AttributeObject struct {
 
 // MarshalJSON writes the attribute in MISP's shape.
 func (a Attribute) MarshalJSON() ([]byte, error) {
-	type out struct {
-		ID                 int64            `json:"id,string"`
-		EventID            int64            `json:"event_id,string"`
-		ObjectID           int64            `json:"object_id,string"`
-		ObjectRelation     *string          `json:"object_relation"`
-		Category           string           `json:"category"`
-		Type               string           `json:"type"`
-		Value              string           `json:"value"`
-		ToIDS              bool             `json:"to_ids"`
-		UUID               string           `json:"uuid"`
-		Timestamp          int64            `json:"timestamp,string"`
-		Distribution       int64            `json:"distribution,string"`
-		SharingGroupID     int64            `json:"sharing_group_id,string"`
-		Comment            string           `json:"comment"`
-		Deleted            bool             `json:"deleted"`
-		DisableCorrelation bool             `json:"disable_correlation"`
-		FirstSeen          *string          `json:"first_seen"`
-		LastSeen           *string          `json:"last_seen"`
-		Data               string           `json:"data,omitempty"`
-		EventUUID          string           `json:"event_uuid,omitempty"`
-		Event              *AttributeEvent  `json:"Event,omitempty"`
-		Object             *AttributeObject `json:"Object,omitempty"`
-		Tag                []Tag            `json:"Tag,omitempty"`
-		Sighting           []Sighting       `json:"Sighting,omitempty"`
+	return a.AppendJSON(nil)
+}
+
+// AppendJSON appends the attribute's MISP JSON to b. It is written by hand
+// because attribute lists are the largest answers Cairn gives: reflection
+// and re-validation of every attribute cost more than the search itself.
+func (a Attribute) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"id":"`...)
+	b = strconv.AppendInt(b, a.ID, 10)
+	b = append(b, `","event_id":"`...)
+	b = strconv.AppendInt(b, a.EventID, 10)
+	b = append(b, `","object_id":"`...)
+	b = strconv.AppendInt(b, a.ObjectID, 10)
+	b = append(b, `","object_relation":`...)
+	if a.ObjectRelation == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendString(b, *a.ObjectRelation)
 	}
-	return json.Marshal(out{
-		ID: a.ID, EventID: a.EventID, ObjectID: a.ObjectID, ObjectRelation: a.ObjectRelation,
-		Category: a.Category, Type: a.Type, Value: a.Value(), ToIDS: a.ToIDS, UUID: a.UUID,
-		Timestamp: a.Timestamp, Distribution: a.Distribution, SharingGroupID: a.SharingGroupID,
-		Comment: a.Comment, Deleted: a.Deleted, DisableCorrelation: a.DisableCorrelation,
-		FirstSeen: seenText(a.FirstSeen), LastSeen: seenText(a.LastSeen), Data: a.Data,
-		EventUUID: a.EventUUID, Event: a.Event, Object: a.Object, Tag: a.Tag, Sighting: a.Sighting,
-	})
+	b = appendField(b, "category", a.Category)
+	b = appendField(b, "type", a.Type)
+	b = appendField(b, "value", a.Value())
+	b = appendBool(b, "to_ids", a.ToIDS)
+	b = appendField(b, "uuid", a.UUID)
+	b = appendField(b, "timestamp", strconv.FormatInt(a.Timestamp, 10))
+	b = appendField(b, "distribution", strconv.FormatInt(a.Distribution, 10))
+	b = appendField(b, "sharing_group_id", strconv.FormatInt(a.SharingGroupID, 10))
+	b = appendField(b, "comment", a.Comment)
+	b = appendBool(b, "deleted", a.Deleted)
+	b = appendBool(b, "disable_correlation", a.DisableCorrelation)
+	b = appendSeen(b, "first_seen", a.FirstSeen)
+	b = appendSeen(b, "last_seen", a.LastSeen)
+	if a.Data != "" {
+		b = appendField(b, "data", a.Data)
+	}
+	if a.EventUUID != "" {
+		b = appendField(b, "event_uuid", a.EventUUID)
+	}
+	if a.Event != nil && a.Event.summaryOnly() {
+		b = append(b, `,"Event":`...)
+		b = a.Event.appendSummary(b)
+	}
+	var err error
+	for _, part := range []struct {
+		key string
+		v   any
+		set bool
+	}{{"Event", a.Event, a.Event != nil && !a.Event.summaryOnly()}, {"Object", a.Object, a.Object != nil},
+		{"Tag", a.Tag, len(a.Tag) > 0}, {"Sighting", a.Sighting, len(a.Sighting) > 0}} {
+		if part.set {
+			if b, err = appendNested(b, part.key, part.v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// summaryOnly reports whether the event holds just the fields every
+// attribute search fills, which appendSummary writes without reflection.
+func (e *AttributeEvent) summaryOnly() bool {
+	return e.Date == "" && e.ThreatLevelID == 0 && e.Analysis == 0 && e.Tag == nil && e.Orgc == nil
+}
+
+func (e *AttributeEvent) appendSummary(b []byte) []byte {
+	b = append(b, `{"id":"`...)
+	b = strconv.AppendInt(b, e.ID, 10)
+	b = append(b, '"')
+	b = appendField(b, "info", e.Info)
+	b = appendField(b, "org_id", strconv.FormatInt(e.OrgID, 10))
+	b = appendField(b, "orgc_id", strconv.FormatInt(e.OrgcID, 10))
+	b = appendField(b, "uuid", e.UUID)
+	b = appendField(b, "distribution", strconv.FormatInt(e.Distribution, 10))
+	b = appendField(b, "publish_timestamp", strconv.FormatInt(e.PublishTimestamp, 10))
+	b = appendBool(b, "published", e.Published)
+	return append(b, '}')
+}
+
+func appendNested(b []byte, key string, v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return append(b, raw...), nil
+}
+
+func appendField(b []byte, key, value string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return appendString(b, value)
+}
+
+func appendBool(b []byte, key string, v bool) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return strconv.AppendBool(b, v)
+}
+
+func appendSeen(b []byte, key string, micros *int64) []byte {
+	if micros == nil {
+		b = append(b, ',', '"')
+		b = append(b, key...)
+		return append(b, `":null`...)
+	}
+	return appendField(b, key, misp.FormatSeen(*micros))
+}
+
+// appendString appends s as a JSON string: quotes, backslashes and control
+// characters escaped, invalid UTF-8 replaced, and <, >, & left as they are
+// (as the API's encoder does with HTML escaping off).
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			if r == utf8.RuneError {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			}
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 func seenText(micros *int64) *string {
