@@ -160,3 +160,31 @@ func TestAuthFailuresAndBadRequests(t *testing.T) {
 	e.must(200, "GET", "/users/view/me", roKey, nil)
 	e.must(403, "POST", "/events/add", roKey, map[string]any{"info": "x"})
 }
+
+func TestTagCountsFollowTheAccessFilter(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("Owner Org", 3)
+	other := e.user("Other Org", 3)
+	for _, name := range []string{"acl:event", "acl:attr"} {
+		e.must(200, "POST", "/tags/add", e.admin, map[string]any{"name": name})
+	}
+	e.addEvent(owner, map[string]any{"info": "private", "distribution": "0", "Tag": []any{map[string]any{"name": "acl:event"}},
+		"Attribute": []any{map[string]any{"type": "md5", "value": "0749bae92ca336a02c83d126e04ec628", "Tag": []any{map[string]any{"name": "acl:attr"}}}}})
+	e.addEvent(owner, map[string]any{"info": "community", "distribution": "1", "Attribute": []any{
+		map[string]any{"type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e", "distribution": "0", "Tag": []any{map[string]any{"name": "acl:attr"}}}}})
+	counts := func(key string) map[string][2]float64 {
+		out := e.must(200, "GET", "/tags/index", key, nil)
+		m := map[string][2]float64{}
+		for i := 0; i < count(out["Tag"]); i++ {
+			tag := get(out, "Tag", i)
+			m[get(tag, "name").(string)] = [2]float64{get(tag, "count").(float64), get(tag, "attribute_count").(float64)}
+		}
+		return m
+	}
+	if got := counts(owner); got["acl:event"] != [2]float64{1, 0} || got["acl:attr"] != [2]float64{0, 2} {
+		t.Errorf("owner: got %v, want acl:event 1 event and acl:attr 2 attributes", got)
+	}
+	if got := counts(other); got["acl:event"] != [2]float64{0, 0} || got["acl:attr"] != [2]float64{0, 0} {
+		t.Errorf("other organisation: got %v, want zero counts", got)
+	}
+}

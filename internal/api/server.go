@@ -103,7 +103,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.logRequest(q, start)
 	}()
-	rt, ok := s.match(q, r.URL.Path)
+	rt, ok := s.match(q, r.URL.EscapedPath())
 	if !ok {
 		s.fail(q, notFound("Invalid route"))
 		return
@@ -138,10 +138,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// match finds the route of a path: "/events/view/12.json", named parameters
-// such as "/events/index/limit:10" and bare aliases such as "/events".
-func (s *Server) match(q *request, p string) (route, bool) {
-	p = strings.Trim(p, "/")
+// match finds the route of an escaped path: "/events/view/12.json", named
+// parameters such as "/events/index/limit:10" and bare aliases such as
+// "/events". Each segment is unescaped exactly once, after it is split, so
+// an escaped "/" or "%" stays part of its value. A bare alias takes no
+// positional segments: "/events/pubish/5" is not the events index.
+func (s *Server) match(q *request, escaped string) (route, bool) {
+	p := strings.Trim(escaped, "/")
 	for _, ext := range []string{".json", ".JSON"} {
 		p = strings.TrimSuffix(p, ext)
 	}
@@ -151,17 +154,27 @@ func (s *Server) match(q *request, p string) (route, bool) {
 		if seg == "" {
 			continue
 		}
-		if k, v, ok := strings.Cut(seg, ":"); ok && k != "" && !strings.ContainsAny(k, ".@") {
+		if k, v, ok := strings.Cut(seg, ":"); ok && k != "" && !strings.ContainsAny(k, ".@%") {
+			v, err := url.PathUnescape(strings.ReplaceAll(v, "+", " "))
+			if err != nil {
+				return route{}, false
+			}
 			k = strings.TrimSuffix(k, "[]")
-			v, _ = url.PathUnescape(strings.ReplaceAll(v, "+", " "))
 			q.named[k] = append(q.named[k], strings.ReplaceAll(v, ";", ":"))
 			continue
 		}
-		segs = append(segs, seg)
+		un, err := url.PathUnescape(seg)
+		if err != nil {
+			return route{}, false
+		}
+		segs = append(segs, un)
 	}
 	for n := min(3, len(segs)); n >= 1; n-- {
 		key := strings.ToLower(strings.Join(segs[:n], "/"))
 		if rt, ok := s.routes[key]; ok {
+			if n == 1 && len(segs) > 1 {
+				return route{}, false
+			}
 			q.args, q.path = segs[n:], "/"+strings.Join(segs[:n], "/")
 			return rt, true
 		}

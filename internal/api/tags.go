@@ -15,7 +15,7 @@ func (s *Server) tagsIndex(q *request) (any, error) {
 	} else if v := q.namedValue("name"); v != "" {
 		pattern = v
 	}
-	tags, err := s.st.Tags(q.ctx(), pattern)
+	tags, err := s.st.Tags(q.ctx(), q.actor, pattern)
 	if err != nil {
 		return nil, err
 	}
@@ -143,13 +143,13 @@ func (s *Server) tagSearch(q *request) (any, error) {
 	if !strict && !strings.Contains(term, "%") {
 		term = "%" + term + "%"
 	}
-	tags, err := s.st.Tags(q.ctx(), term)
+	tags, err := s.st.TagNames(q.ctx(), term)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]map[string]any, 0, len(tags))
 	for _, t := range tags {
-		out = append(out, map[string]any{"Tag": t.Tag})
+		out = append(out, map[string]any{"Tag": t})
 	}
 	return out, nil
 }

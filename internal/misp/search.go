@@ -6,10 +6,13 @@ import (
 	"strings"
 )
 
-// IPKey returns a 16-byte key that sorts like the address (IPv4 as
-// IPv4-mapped IPv6) for the IP inside a stored attribute: value1 of ip-src,
-// ip-dst, ip-src|port and ip-dst|port; value2 of domain|ip. ok is false when
-// the attribute holds no single address (other types, or a CIDR value).
+// IPKey returns a key that sorts like the address for the IP inside a
+// stored attribute: value1 of ip-src, ip-dst, ip-src|port and ip-dst|port;
+// value2 of domain|ip. ok is false when the attribute holds no single
+// address (other types, or a CIDR value). The first byte is the family (4 or
+// 6) followed by the address bytes, so IPv4 and IPv6 ranges never overlap:
+// an IPv6 block never finds an IPv4 address, and an IPv4-mapped IPv6 address
+// is an IPv6 value, as its text is.
 func IPKey(typ, v1, v2 string) (key []byte, ok bool) {
 	var s string
 	switch typ {
@@ -25,8 +28,16 @@ func IPKey(typ, v1, v2 string) (key []byte, ok bool) {
 	if err != nil || a.Zone() != "" {
 		return nil, false
 	}
+	return addrKey(a), true
+}
+
+func addrKey(a netip.Addr) []byte {
+	if a.Is4() {
+		k := a.As4()
+		return append([]byte{4}, k[:]...)
+	}
 	k := a.As16()
-	return k[:], true
+	return append([]byte{6}, k[:]...)
 }
 
 // CIDRRange parses a CIDR query ("192.0.2.0/24", "2001:db8::/32") into
@@ -43,16 +54,12 @@ func CIDRRange(q string) (lo, hi []byte, ok bool) {
 	}
 
 	p = p.Masked()
-	bits := p.Bits()
-	if p.Addr().Is4() {
-		bits += 96 // the IPv4-mapped prefix ::ffff:0:0/96 comes first
+	first := addrKey(p.Addr())
+	last := slices.Clone(first)
+	for i := p.Bits(); i < (len(last)-1)*8; i++ {
+		last[1+i/8] |= 1 << (7 - i%8)
 	}
-	first := p.Addr().As16()
-	last := first
-	for i := bits; i < 128; i++ {
-		last[i/8] |= 1 << (7 - i%8)
-	}
-	return first[:], last[:], true
+	return first, last, true
 }
 
 // SearchForms returns the distinct forms under which a query value (no type

@@ -36,16 +36,16 @@ func TestIPKey(t *testing.T) {
 			if ok != tt.ok {
 				t.Fatalf("got ok %v, want %v", ok, tt.ok)
 			}
-			if ok && len(key) != 16 {
-				t.Errorf("got a %d-byte key, want 16", len(key))
+			if want := map[byte]int{4: 5, 6: 17}; ok && (len(key) == 0 || len(key) != want[key[0]]) {
+				t.Errorf("got key %x, want a family byte (4 or 6) and the address", key)
 			}
 		})
 	}
 
 	v4 := mustIPKey(t, "ip-src", "192.0.2.1", "")
 	mapped := mustIPKey(t, "ip-src", "::ffff:192.0.2.1", "")
-	if !bytes.Equal(v4, mapped) {
-		t.Errorf("got %x for IPv4 and %x for its mapped form, want equal", v4, mapped)
+	if bytes.Equal(v4, mapped) {
+		t.Errorf("got the same key %x for IPv4 and its mapped IPv6 form, want them apart", v4)
 	}
 	lower := mustIPKey(t, "ip-src", "192.0.2.9", "")
 	higher := mustIPKey(t, "ip-src", "192.0.2.10", "")
@@ -71,7 +71,9 @@ func TestCIDRRange(t *testing.T) {
 			[]string{"2001:db8::1", "2001:db8:ffff::1"},
 			[]string{"2001:db9::", "192.0.2.1"},
 		},
-		{"ipv6 /0 covers ipv4", "::/0", []string{"192.0.2.1", "2001:db8::1"}, nil},
+		{"ipv6 /0 is ipv6 only", "::/0", []string{"2001:db8::1", "::ffff:192.0.2.1"}, []string{"192.0.2.1"}},
+		{"ipv4 /0 is ipv4 only", "0.0.0.0/0", []string{"192.0.2.1", "10.0.0.1"}, []string{"2001:db8::1", "::ffff:192.0.2.1"}},
+		{"ipv4 block misses mapped", "192.0.2.0/25", []string{"192.0.2.4"}, []string{"::ffff:192.0.2.4"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

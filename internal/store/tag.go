@@ -9,11 +9,17 @@ import (
 )
 
 // Tags lists tags whose name matches the pattern (SQL LIKE, case-insensitive;
-// "" for all), with their usage counts.
-func (s *Store) Tags(ctx context.Context, pattern string) ([]TagStat, error) {
-	q := `SELECT ` + tagColumns + `, (SELECT COUNT(*) FROM event_tags et WHERE et.tag_id = t.id),
-		(SELECT COUNT(*) FROM attribute_tags at WHERE at.tag_id = t.id) FROM tags t`
-	var args []any
+// "" for all), with the number of events and attributes carrying each that
+// the actor may see: counts go through the access filter like every read.
+func (s *Store) Tags(ctx context.Context, a *Actor, pattern string) ([]TagStat, error) {
+	eacc, eargs := a.EventAccess("e")
+	aacc, aargs := a.AttributeAccess("ca", "e")
+	q := `SELECT ` + tagColumns + `,
+		(SELECT COUNT(*) FROM event_tags et JOIN events e ON e.id = et.event_id WHERE et.tag_id = t.id AND ` + eacc + `),
+		(SELECT COUNT(*) FROM attribute_tags at JOIN attributes ca ON ca.id = at.attribute_id
+			JOIN events e ON e.id = ca.event_id WHERE at.tag_id = t.id AND ca.deleted = 0 AND ` + aacc + `)
+		FROM tags t`
+	args := append(append([]any{}, eargs...), aargs...)
 	if pattern != "" {
 		q += ` WHERE lower(t.name) LIKE ?`
 		args = append(args, strings.ToLower(pattern))
@@ -26,13 +32,35 @@ func (s *Store) Tags(ctx context.Context, pattern string) ([]TagStat, error) {
 	var out []TagStat
 	for rows.Next() {
 		var ts TagStat
-		var t Tag
 		t, err := scanTag(rows, &ts.Count, &ts.AttributeCount)
 		if err != nil {
 			return nil, err
 		}
 		ts.Tag = t
 		out = append(out, ts)
+	}
+	return out, rows.Err()
+}
+
+// TagNames lists the tags whose names match the pattern, without counts.
+func (s *Store) TagNames(ctx context.Context, pattern string) ([]Tag, error) {
+	q, args := `SELECT `+tagColumns+` FROM tags t`, []any{}
+	if pattern != "" {
+		q += ` WHERE lower(t.name) LIKE ?`
+		args = append(args, strings.ToLower(pattern))
+	}
+	rows, err := s.db.QueryContext(ctx, s.Rebind(q+` ORDER BY lower(t.name)`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Tag
+	for rows.Next() {
+		t, err := scanTag(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
 	}
 	return out, rows.Err()
 }
