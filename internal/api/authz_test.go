@@ -188,3 +188,30 @@ func TestTagCountsFollowTheAccessFilter(t *testing.T) {
 		t.Errorf("other organisation: got %v, want zero counts", got)
 	}
 }
+
+func TestSharingGroupsThroughTheAPI(t *testing.T) {
+	e := newEnv(t)
+	member := e.user("Member Org", 4)
+	outsider := e.user("Outsider Org", 4)
+	out := e.must(403, "POST", "/events/add", e.admin, map[string]any{"info": "x", "distribution": 4, "sharing_group_id": 999})
+	if get(out, "errors", "rejected", 0, "field") != "sharing_group_id" {
+		t.Errorf("site admin with a sharing group that does not exist: got %v", out)
+	}
+	sg := e.must(200, "POST", "/sharing_groups/add", e.admin, map[string]any{"name": "utilities"})
+	sgID := get(sg, "SharingGroup", "id").(string)
+	e.must(200, "POST", "/sharing_groups/addOrg/"+sgID+"/Member Org", e.admin, nil)
+	ev := e.addEvent(e.admin, map[string]any{"info": "for members", "distribution": 4, "sharing_group_id": sgID})
+	e.must(200, "GET", "/events/view/"+ev, member, nil)
+	e.must(404, "GET", "/events/view/"+ev, outsider, nil)
+	_, list, _ := e.call("GET", "/sharing_groups/index", member, nil)
+	if n := count(get(list, "response")); n != 1 {
+		t.Errorf("member sees %d sharing groups, want 1", n)
+	}
+	_, list, _ = e.call("GET", "/sharing_groups/index", outsider, nil)
+	if n := count(get(list, "response")); n != 0 {
+		t.Errorf("outsider sees %d sharing groups, want 0", n)
+	}
+	e.must(200, "POST", "/sharing_groups/removeOrg/"+sgID+"/Member Org", e.admin, nil)
+	e.must(404, "GET", "/events/view/"+ev, member, nil)
+	e.must(403, "POST", "/sharing_groups/delete/"+sgID, e.admin, nil) // still used by the event
+}

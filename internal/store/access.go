@@ -16,7 +16,7 @@ type Actor struct {
 	ReadOnly bool // the key is read-only
 	// SharingGroups are the ids of the active sharing groups the actor's
 	// organisation belongs to (or that include every organisation of this
-	// instance).
+	// instance); for a site admin, every active sharing group.
 	SharingGroups []int64
 }
 
@@ -26,11 +26,10 @@ func (a *Actor) SiteAdmin() bool { return a.Role.Perms["perm_site_admin"] }
 // Sync reports whether the actor is a sync user.
 func (a *Actor) Sync() bool { return a.Role.Has("perm_sync") }
 
-// CanUseSharingGroup reports whether the actor may see and assign sg.
+// CanUseSharingGroup reports whether the actor may see and assign sg: it
+// must exist, be active, and (but for site admins) include the actor's
+// organisation.
 func (a *Actor) CanUseSharingGroup(sg int64) bool {
-	if a.SiteAdmin() {
-		return true
-	}
 	for _, id := range a.SharingGroups {
 		if id == sg {
 			return true
@@ -53,19 +52,19 @@ func (s *Store) ActorForUser(ctx context.Context, userID int64) (*Actor, error) 
 	if err != nil {
 		return nil, err
 	}
-	sgs, err := s.usableSharingGroups(ctx, u.OrgID)
+	sgs, err := s.usableSharingGroups(ctx, u.OrgID, role.Perms["perm_site_admin"])
 	if err != nil {
 		return nil, err
 	}
 	return &Actor{User: u, Org: org, Role: role, SharingGroups: sgs}, nil
 }
 
-func (s *Store) usableSharingGroups(ctx context.Context, orgID int64) ([]int64, error) {
+func (s *Store) usableSharingGroups(ctx context.Context, orgID int64, siteAdmin bool) ([]int64, error) {
 	rows, err := s.db.QueryContext(ctx, s.Rebind(`SELECT id FROM sharing_groups sg WHERE sg.active = 1 AND (
-		sg.org_id = ?
+		? OR sg.org_id = ?
 		OR EXISTS (SELECT 1 FROM sharing_group_orgs o WHERE o.sharing_group_id = sg.id AND o.org_id = ?)
 		OR EXISTS (SELECT 1 FROM sharing_group_servers v WHERE v.sharing_group_id = sg.id
-			AND v.server_id = 0 AND v.all_orgs = 1)) ORDER BY id`), orgID, orgID)
+			AND v.server_id = 0 AND v.all_orgs = 1)) ORDER BY id`), siteAdmin, orgID, orgID)
 	if err != nil {
 		return nil, err
 	}

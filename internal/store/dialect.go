@@ -23,7 +23,7 @@ func (sqliteDialect) name() string { return "sqlite" }
 
 func (sqliteDialect) ddl(q string) string {
 	return strings.NewReplacer(
-		"{{pk}}", "INTEGER PRIMARY KEY",
+		"{{pk}}", "INTEGER PRIMARY KEY AUTOINCREMENT", // ids are never reused after a delete
 		"{{blob}}", "BLOB",
 		"{{nocase}}", "COLLATE NOCASE",
 	).Replace(q)

@@ -88,3 +88,33 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 		t.Errorf("got %+v, %v, want 20 events and 20 attributes", c, err)
 	}
 }
+
+func TestIDsAreNotReusedAfterDelete(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	first, err := s.SaveEvent(ctx, a, event(t, `{"info": "first", "Attribute": [{"type": "md5", "value": "0749bae92ca336a02c83d126e04ec628"}]}`), SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.EventByRef(ctx, a, itoa(first.EventID), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeleteAttribute(ctx, a, itoa(e.Attribute[0].ID), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeleteEvent(ctx, a, itoa(first.EventID)); err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.SaveEvent(ctx, a, event(t, `{"info": "second", "Attribute": [{"type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e"}]}`), SaveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2, err := s.EventByRef(ctx, a, itoa(second.EventID), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.EventID == first.EventID || e2.Attribute[0].ID == e.Attribute[0].ID {
+		t.Errorf("got event %d and attribute %d again after deleting them", second.EventID, e2.Attribute[0].ID)
+	}
+}
