@@ -202,3 +202,27 @@ func TestEventWithoutInfoIsRefusedWhole(t *testing.T) {
 		t.Errorf("a refused event left %d attributes behind", n)
 	}
 }
+
+func TestDuplicateValuesInOneEvent(t *testing.T) {
+	e := newEnv(t)
+	out := e.must(200, "POST", "/events/add", e.admin, map[string]any{"info": "dups", "Attribute": []any{
+		map[string]any{"type": "ip-dst", "value": "10.55.0.1"}, map[string]any{"type": "ip-dst", "value": "10.55.0.1"}}})
+	if n := count(get(out, "Event", "Attribute")); n != 1 {
+		t.Errorf("got %d attributes, want the duplicate refused", n)
+	}
+	if get(out, "rejected", 0, "field") != "value" {
+		t.Errorf("got rejections %v, want the duplicate value named", out["rejected"])
+	}
+}
+
+func TestEmptyObjectIsRefused(t *testing.T) {
+	e := newEnv(t)
+	ev := e.addEvent(e.admin, map[string]any{"info": "objects"})
+	e.must(403, "POST", "/objects/add/"+ev, e.admin, map[string]any{"Object": map[string]any{"name": "domain-ip", "Attribute": []any{}}})
+	e.must(403, "POST", "/objects/add/"+ev, e.admin, map[string]any{"Object": map[string]any{"name": "domain-ip",
+		"Attribute": []any{map[string]any{"type": "domain", "value": "x.example"}}}})
+	view := e.must(200, "GET", "/events/view/"+ev, e.admin, nil)
+	if n := count(get(view, "Event", "Object")); n != 0 {
+		t.Errorf("got %d objects stored, want none", n)
+	}
+}

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,8 +39,49 @@ func fillMissing(ev *misp.Event, modTime time.Time) {
 		d := misp.Int(DefaultDistribution)
 		ev.Distribution = &d
 	}
+	deriveChildUUIDs(ev)
 	if ev.Timestamp == nil || *ev.Timestamp <= 0 {
 		ts := misp.Int(modTime.Unix())
 		ev.Timestamp = &ts
 	}
+}
+
+// deriveChildUUIDs gives attributes and objects read without a uuid one
+// derived from the event's uuid and their content (objects: their place),
+// so that importing a newer copy of the file updates them instead of adding
+// them again.
+func deriveChildUUIDs(ev *misp.Event) {
+	if ev.UUID == nil {
+		return
+	}
+	derive := func(parts ...string) *string {
+		u := uuid.NewSHA1(identityNamespace, []byte(*ev.UUID+"|"+strings.Join(parts, "|"))).String()
+		return &u
+	}
+	attrKey := func(a *misp.Attribute) []string {
+		return []string{textOf(a.Type), textOf(a.Value), textOf(a.Value1), textOf(a.Value2), textOf(a.ObjectRelation)}
+	}
+	for i := range ev.Attribute.Items {
+		if a := &ev.Attribute.Items[i]; a.UUID == nil || strings.TrimSpace(*a.UUID) == "" {
+			a.UUID = derive(append([]string{"attribute"}, attrKey(a)...)...)
+		}
+	}
+	for i := range ev.Object.Items {
+		o := &ev.Object.Items[i]
+		if o.UUID == nil || strings.TrimSpace(*o.UUID) == "" {
+			o.UUID = derive("object", strconv.Itoa(ev.Object.Index[i]), textOf(o.Name))
+		}
+		for j := range o.Attribute.Items {
+			if a := &o.Attribute.Items[j]; a.UUID == nil || strings.TrimSpace(*a.UUID) == "" {
+				a.UUID = derive(append([]string{"object-attribute", *o.UUID}, attrKey(a)...)...)
+			}
+		}
+	}
+}
+
+func textOf(s *misp.String) string {
+	if s == nil {
+		return ""
+	}
+	return string(*s)
 }

@@ -243,3 +243,29 @@ func writeFile(t testing.TB, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// A newer copy of a file whose event has a uuid but whose attributes and
+// objects have none updates them instead of adding them again.
+func TestImportUUIDlessChildrenAreNotDuplicated(t *testing.T) {
+	st, a := newStore(t)
+	path := filepath.Join(t.TempDir(), "children.json")
+	doc := `{"Event": {"uuid": "3b1d2f00-0000-4000-8000-0000000000c1", "info": "children", "distribution": 0,
+		"Attribute": [{"type": "md5", "value": "0749bae92ca336a02c83d126e04ec628"}],
+		"Object": [{"name": "file", "Attribute": [{"type": "filename", "object_relation": "filename", "value": "bar.exe"}]}]}}`
+	writeFile(t, path, doc)
+	importPaths(t, st, a, path)
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if rep := importPaths(t, st, a, path); rep.Events != (EventCounts{Updated: 1}) || rep.Attributes.Created != 0 {
+		t.Errorf("newer copy: got events %+v, attributes %+v, want one update creating nothing", rep.Events, rep.Attributes)
+	}
+	c, err := st.Count(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Attributes != 2 || c.Objects != 1 {
+		t.Errorf("got %d attributes and %d objects, want 2 and 1", c.Attributes, c.Objects)
+	}
+}

@@ -172,7 +172,7 @@ func (c *childWriter) attribute(ctx context.Context, r *attrRow, objectID int64,
 	}
 	if objectID == 0 && !r.deleted {
 		key := r.typ + "\x00" + r.category + "\x00" + r.value1 + "\x00" + r.value2
-		if other, dup := c.valueKeys[key]; dup && other != r.uuid {
+		if other, dup := c.valueKeys[key]; dup && (other != r.uuid || r.uuid == "") {
 			c.rejected.add(item, r.uuid, "value", "a similar attribute (same type, category and value) already exists in this event")
 			return 0, nil
 		}
@@ -275,6 +275,10 @@ func (c *childWriter) object(ctx context.Context, o *objRow) error {
 		o.timestamp = c.now
 	}
 	cur, exists := c.objects[o.uuid]
+	if !exists && len(o.attrs) == 0 {
+		c.rejected.add(item, o.uuid, "Attribute", "an object needs at least one valid attribute")
+		return nil
+	}
 	var id int64
 	switch {
 	case exists && cur.eventID != c.e.id:
