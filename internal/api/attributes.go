@@ -57,6 +57,9 @@ func (s *Server) attributeAdd(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(list.Items) == 0 && len(list.Bad) == 0 {
+		return nil, badRequest("the request holds no attribute")
+	}
 	res, written, err := s.st.AddChildren(q.ctx(), q.actor, q.arg(0), list, misp.List[misp.Object]{})
 	if err != nil {
 		return nil, err

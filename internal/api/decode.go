@@ -58,8 +58,11 @@ func jsonErrorText(body []byte, err error) string {
 		return fmt.Sprintf("%s (line %d, column %d)", se.Error(), line, col)
 	}
 	var te *json.UnmarshalTypeError
-	if asType(err, &te) {
+	if asType(err, &te) && te.Field != "" {
 		return fmt.Sprintf("field %s has the wrong JSON type (%s)", te.Field, te.Value)
+	}
+	if asType(err, &te) {
+		return fmt.Sprintf("expected a JSON object, got %s", te.Value)
 	}
 	return err.Error()
 }

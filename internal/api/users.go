@@ -228,6 +228,9 @@ func (s *Server) authKeyAdd(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if exp != 0 && exp <= s.st.Now().Unix() {
+		return nil, badRequest("expiration must be in the future")
+	}
 	raw := auth.NewKey()
 	k, err := s.st.CreateAuthKey(q.ctx(), store.AuthKey{UserID: userID, Hash: auth.HashKey(raw), Comment: string(in.Comment),
 		ReadOnly: bool(in.ReadOnly), AllowedIPs: in.AllowedIPs, Expiration: exp, UUID: in.UUID}, raw)

@@ -37,6 +37,9 @@ func bindSettings(cmd *cobra.Command, settings []setting) {
 		if s.flag != "" {
 			cmd.Flags().StringVar(s.dst, s.flag, *s.dst, s.help+" (env "+s.env+")")
 		}
+		if s.def == "false" { // a switch: "--plain-http" alone means true
+			cmd.Flags().Lookup(s.flag).NoOptDefVal = "true"
+		}
 	}
 }
 

@@ -267,8 +267,11 @@ func peekUUID(raw json.RawMessage) string {
 // ones that name the JSON field.
 func cleanJSONError(err error) error {
 	var ute *json.UnmarshalTypeError
-	if errorsAs(err, &ute) && ute.Field != "" {
+	switch {
+	case errorsAs(err, &ute) && ute.Field != "":
 		return fmt.Errorf("field %s: wrong JSON type %s", ute.Field, ute.Value)
+	case errorsAs(err, &ute):
+		return fmt.Errorf("expected a JSON object, got %s", ute.Value)
 	}
 	return err
 }

@@ -449,7 +449,11 @@ func bodyObject(body []byte) (map[string]json.RawMessage, error) {
 
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil {
-		return nil, &ParamError{Param: "body", Reason: "not a JSON object: " + err.Error()}
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return nil, &ParamError{Param: "body", Reason: fmt.Sprintf("not valid JSON at byte %d: %v", syntax.Offset, err)}
+		}
+		return nil, &ParamError{Param: "body", Reason: "must be a JSON object of filters"}
 	}
 	inner, ok := obj["request"]
 	if !ok || isAbsent(inner) {

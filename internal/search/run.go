@@ -236,11 +236,19 @@ func (b *builder) loadOptions() store.LoadOptions {
 // attribute together; each AND term and each NOT list is tested on its own.
 func (b *builder) eventSelectCond() store.Cond {
 	parts := b.eventCond()
-	parts = append(parts, b.distributionCond("e"), b.tagCond(b.p.Tags, false, true), b.tagCond(b.p.EventTags, false, false))
+	// A NOT tag removes events tagged with it, and only strips the tagged
+	// attributes from the others (loadOptions), as MISP does.
+	tags := b.p.Tags
+	notTags := Terms{NOT: tags.NOT}
+	tags.NOT = nil
+	parts = append(parts, b.distributionCond("e"), b.tagCond(tags, false, true), b.tagCond(notTags, false, false),
+		b.tagCond(b.p.EventTags, false, false))
 	exists := func(c store.Cond) store.Cond {
 		acc, accArgs := b.a.AttributeAccess("a", "e")
-		return store.Cond{SQL: "EXISTS (SELECT 1 FROM attributes a WHERE a.event_id = e.id AND a.deleted = 0 AND " +
-			acc + " AND " + c.SQL + ")", Args: append(append([]any{}, accArgs...), c.Args...)}
+		del := store.DeletedFilter(b.a, "a", store.Deleted(b.p.Deleted))
+		inner := store.And(store.Cond{SQL: acc, Args: accArgs}, del, c)
+		return store.Cond{SQL: "EXISTS (SELECT 1 FROM attributes a WHERE a.event_id = e.id AND " + inner.SQL + ")",
+			Args: inner.Args}
 	}
 	var together []store.Cond
 	for _, f := range b.attributeFilters() {
@@ -252,11 +260,14 @@ func (b *builder) eventSelectCond() store.Cond {
 			parts = append(parts, exists(b.attrPred(name, v)))
 		}
 		if len(f.terms.NOT) > 0 {
-			c := exists(b.attrPredMany(name, f.terms.NOT))
-			parts = append(parts, store.Cond{SQL: "NOT " + c.SQL, Args: c.Args})
+			c := b.attrPredMany(name, f.terms.NOT)
+			together = append(together, store.Cond{SQL: "NOT " + c.SQL, Args: c.Args})
 		}
 	}
 	together = append(together, b.attributeOnlyCondForEvents()...)
+	if b.p.Deleted == DeletedOnly && store.And(together...).SQL == "" {
+		together = append(together, store.Cond{SQL: "1=1"}) // only events that have a deleted attribute
+	}
 	if q := b.p.SearchAll; q != "" {
 		like := "%" + strings.Trim(q, "%") + "%"
 		e := exists(store.Cond{SQL: "(a.value1 LIKE ? OR a.value2 LIKE ? OR a.comment LIKE ?)", Args: []any{like, like, like}})

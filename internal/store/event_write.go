@@ -170,7 +170,7 @@ func isRefusal(err error) bool {
 
 func (a *Actor) canWrite(perm string) error {
 	if a.ReadOnly {
-		return forbiddenf("this API key is read-only")
+		return forbiddenf("This API key is read-only.")
 	}
 	if !a.Role.Has(perm) {
 		return forbiddenf("You do not have permission to do that.")
