@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cairn-intel/cairn/internal/auth"
@@ -30,6 +31,9 @@ type Config struct {
 	CairnVersion string
 	// MaxBody caps request bodies, in bytes.
 	MaxBody int64
+	// Knowledge holds the warninglists, taxonomies and galaxies; nil loads
+	// them from the store's settings on first use.
+	Knowledge *Knowledge
 }
 
 // Server answers the REST API.
@@ -38,6 +42,9 @@ type Server struct {
 	log    *slog.Logger
 	cfg    Config
 	routes map[string]route
+
+	knowMu sync.Mutex
+	know   *Knowledge
 }
 
 // New returns the API handler set.
@@ -45,7 +52,7 @@ func New(st *store.Store, log *slog.Logger, cfg Config) *Server {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 256 << 20
 	}
-	s := &Server{st: st, log: log, cfg: cfg, routes: map[string]route{}}
+	s := &Server{st: st, log: log, cfg: cfg, routes: map[string]route{}, know: cfg.Knowledge}
 	for _, r := range s.routeTable() {
 		s.routes[strings.ToLower(r.path)] = r
 	}
