@@ -226,3 +226,49 @@ func TestEmptyObjectIsRefused(t *testing.T) {
 		t.Errorf("got %d objects stored, want none", n)
 	}
 }
+
+func TestEventSearchAttributeLevelFilters(t *testing.T) {
+	e := newEnv(t)
+	e.must(200, "POST", "/tags/add", e.admin, map[string]any{"name": "rs:c"})
+	one := e.must(200, "POST", "/events/add", e.admin, map[string]any{"info": "RS-1", "Attribute": []any{
+		map[string]any{"type": "ip-dst", "value": "10.0.0.1"}, map[string]any{"type": "domain", "value": "one.example"}}})
+	e.addEvent(e.admin, map[string]any{"info": "RS-2", "Attribute": []any{
+		map[string]any{"type": "ip-dst", "value": "10.0.0.2"},
+		map[string]any{"type": "domain", "value": "two.example", "Tag": []any{map[string]any{"name": "rs:c"}}}}})
+	e.addEvent(e.admin, map[string]any{"info": "RS-3", "Attribute": []any{map[string]any{"type": "ip-dst", "value": "10.0.0.3"}}})
+	e.must(200, "POST", "/attributes/delete/"+get(one, "Event", "Attribute", 1, "id").(string), e.admin, nil)
+
+	infos := func(filter map[string]any) map[string]int {
+		t.Helper()
+		out := e.must(200, "POST", "/events/restSearch", e.admin, filter)
+		got := map[string]int{}
+		for i := 0; i < count(out["response"]); i++ {
+			got[get(out, "response", i, "Event", "info").(string)] = count(get(out, "response", i, "Event", "Attribute"))
+		}
+		return got
+	}
+	cases := []struct {
+		name   string
+		filter map[string]any
+		want   map[string]int // info -> attributes shown
+	}{
+		{"type NOT keeps events with other types", map[string]any{"type": map[string]any{"NOT": []any{"ip-dst"}}},
+			map[string]int{"RS-2": 2}},
+		{"deleted only", map[string]any{"deleted": "only"}, map[string]int{"RS-1": 1}},
+		{"tag NOT strips the tagged attribute", map[string]any{"tags": map[string]any{"NOT": []any{"rs:c"}}},
+			map[string]int{"RS-1": 1, "RS-2": 1, "RS-3": 1}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := infos(tc.filter)
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+			for info, n := range tc.want {
+				if got[info] != n {
+					t.Errorf("got %v, want %v", got, tc.want)
+				}
+			}
+		})
+	}
+}
