@@ -78,19 +78,7 @@ func (in tagInput) apply(t *store.Tag) error {
 }
 
 func (s *Server) tagAdd(q *request) (any, error) {
-	var in tagInput
-	if err := decode(q.body, "Tag", &in); err != nil {
-		return nil, err
-	}
-	t := store.Tag{Exportable: true}
-	if err := in.apply(&t); err != nil {
-		return nil, err
-	}
-	saved, err := s.st.SaveTag(q.ctx(), q.actor, t)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Tag": saved}, nil
+	return s.saveTag(q, store.Tag{Exportable: true})
 }
 
 func (s *Server) tagEdit(q *request) (any, error) {
@@ -98,6 +86,11 @@ func (s *Server) tagEdit(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.saveTag(q, t)
+}
+
+// saveTag applies the body of tags/add or tags/edit to t and stores it.
+func (s *Server) saveTag(q *request, t store.Tag) (any, error) {
 	var in tagInput
 	if err := decode(q.body, "Tag", &in); err != nil {
 		return nil, err

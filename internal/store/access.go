@@ -96,30 +96,27 @@ func (s *Store) usableSharingGroups(ctx context.Context, orgID int64, siteAdmin 
 // EventAccess returns the SQL condition under which the actor may see the
 // event aliased e.
 func (a *Actor) EventAccess(e string) (string, []any) {
-	if a.SiteAdmin() {
-		return "1=1", nil
-	}
-	cond := "(" + e + ".org_id = ? OR " + e + ".distribution IN (1,2,3)"
-	args := []any{a.Org.ID}
-	if len(a.SharingGroups) > 0 {
-		cond += " OR (" + e + ".distribution = 4 AND " + e + ".sharing_group_id IN (" +
-			placeholders(len(a.SharingGroups)) + "))"
-		args = append(args, int64Args(a.SharingGroups)...)
-	}
-	return cond + ")", args
+	return a.distributionAccess(e, e, "1,2,3")
 }
 
 // ItemAccess returns the SQL condition under which the actor may see the
 // item aliased item (an attribute, object or event report) of the event
 // aliased e, the event itself being visible.
 func (a *Actor) ItemAccess(item, e string) (string, []any) {
+	return a.distributionAccess(item, e, "1,2,3,5")
+}
+
+// distributionAccess is the rule both share: the owner organisation of the
+// event sees the row, others see it at an open distribution or through a
+// sharing group of theirs.
+func (a *Actor) distributionAccess(row, e, open string) (string, []any) {
 	if a.SiteAdmin() {
 		return "1=1", nil
 	}
-	cond := "(" + e + ".org_id = ? OR " + item + ".distribution IN (1,2,3,5)"
+	cond := "(" + e + ".org_id = ? OR " + row + ".distribution IN (" + open + ")"
 	args := []any{a.Org.ID}
 	if len(a.SharingGroups) > 0 {
-		cond += " OR (" + item + ".distribution = 4 AND " + item + ".sharing_group_id IN (" +
+		cond += " OR (" + row + ".distribution = 4 AND " + row + ".sharing_group_id IN (" +
 			placeholders(len(a.SharingGroups)) + "))"
 		args = append(args, int64Args(a.SharingGroups)...)
 	}
