@@ -109,7 +109,8 @@ func modelOf(path string) string {
 	}
 	names := map[string]string{"events": "Event", "attributes": "Attribute", "objects": "Object", "tags": "Tag",
 		"sightings": "Sighting", "organisations": "Organisation", "users": "User", "auth_keys": "AuthKey",
-		"roles": "Role"}
+		"roles": "Role", "feeds": "Feed", "sharing_groups": "SharingGroup", "warninglists": "Warninglist",
+		"taxonomies": "Taxonomy", "galaxies": "Galaxy"}
 	if n, ok := names[parts[0]]; ok {
 		return n
 	}

@@ -111,7 +111,6 @@ type pendingEvent struct {
 	given       string // the uuid as read, for rejections
 }
 
-
 func (r *run) progress() {
 	if r.im.opts.Progress != nil {
 		r.im.opts.Progress(r.prog)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/cairn-intel/cairn/internal/api"
 	"github.com/cairn-intel/cairn/internal/auth"
+	"github.com/cairn-intel/cairn/internal/fetch"
 	"github.com/cairn-intel/cairn/internal/store"
 )
 
@@ -99,6 +100,8 @@ func Run(ctx context.Context, st *store.Store, c Config, log *slog.Logger) error
 	if err := st.Optimize(ctx, false); err != nil {
 		log.Warn("refresh planner statistics", "error", err)
 	}
+	stopFeeds := fetch.Start(ctx, st, log, fetch.Options{Version: c.Version})
+	defer stopFeeds()
 	handler := api.New(st, log, api.Config{CairnVersion: c.Version})
 	srv := &http.Server{
 		Handler:           handler,

@@ -257,4 +257,68 @@ CREATE TABLE audit_logs (
 );
 CREATE INDEX audit_logs_created ON audit_logs (created);
 `,
+	// 2: feeds, their pull history, and the staging table of list pulls.
+	`
+CREATE TABLE feeds (
+	id                 {{pk}},
+	name               TEXT NOT NULL,
+	provider           TEXT NOT NULL DEFAULT '',
+	url                TEXT NOT NULL,
+	source_format      TEXT NOT NULL DEFAULT 'freetext',
+	settings           TEXT NOT NULL DEFAULT '{}',
+	schedule           INTEGER NOT NULL DEFAULT 86400,
+	enabled            INTEGER NOT NULL DEFAULT 0,
+	is_default         INTEGER NOT NULL DEFAULT 0,
+	orgc_id            INTEGER NOT NULL DEFAULT 0,
+	distribution       INTEGER NOT NULL DEFAULT 0,
+	sharing_group_id   INTEGER NOT NULL DEFAULT 0,
+	tags               TEXT NOT NULL DEFAULT '[]',
+	fixed_event        INTEGER NOT NULL DEFAULT 1,
+	event_id           INTEGER NOT NULL DEFAULT 0,
+	delta_merge        INTEGER NOT NULL DEFAULT 0,
+	publish            INTEGER NOT NULL DEFAULT 0,
+	override_ids       INTEGER NOT NULL DEFAULT 0,
+	auth_header        TEXT NOT NULL DEFAULT '',
+	auth_secret        TEXT NOT NULL DEFAULT '',
+	user_agent         TEXT NOT NULL DEFAULT '',
+	ca_pin             TEXT NOT NULL DEFAULT '',
+	insecure           INTEGER NOT NULL DEFAULT 0,
+	created            INTEGER NOT NULL,
+	modified           INTEGER NOT NULL,
+	pulling_since      INTEGER NOT NULL DEFAULT 0,
+	last_fetch_started INTEGER NOT NULL DEFAULT 0,
+	last_success       INTEGER NOT NULL DEFAULT 0,
+	last_error         TEXT NOT NULL DEFAULT '',
+	error_streak       INTEGER NOT NULL DEFAULT 0,
+	last_report        TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX feeds_name ON feeds (lower(name));
+CREATE TABLE feed_pulls (
+	id       {{pk}},
+	feed_id  INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,
+	started  INTEGER NOT NULL,
+	finished INTEGER NOT NULL,
+	success  INTEGER NOT NULL,
+	error    TEXT NOT NULL DEFAULT '',
+	report   TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX feed_pulls_feed ON feed_pulls (feed_id, id);
+CREATE TABLE feed_staging (
+	feed_id             INTEGER NOT NULL,
+	type                TEXT NOT NULL,
+	value1              TEXT NOT NULL {{nocase}},
+	value2              TEXT NOT NULL {{nocase}} DEFAULT '',
+	uuid                TEXT NOT NULL,
+	category            TEXT NOT NULL,
+	ip                  {{blob}},
+	to_ids              INTEGER NOT NULL DEFAULT 0,
+	disable_correlation INTEGER NOT NULL DEFAULT 0,
+	comment             TEXT NOT NULL DEFAULT '',
+	first_seen          INTEGER,
+	last_seen           INTEGER,
+	tags                TEXT NOT NULL DEFAULT '',
+	line                INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (feed_id, type, value1, value2)
+);
+`,
 }
