@@ -27,7 +27,10 @@ type globals struct {
 }
 
 // Execute runs the command line and returns the process exit code.
-func Execute() int {
+func Execute() int { return Run(os.Args[1:]) }
+
+// Run runs the command line with args and returns the exit code.
+func Run(args []string) int {
 	g := &globals{}
 	root := &cobra.Command{
 		Use:           "cairn",
@@ -40,6 +43,7 @@ func Execute() int {
 	for _, add := range commands {
 		root.AddCommand(add(g))
 	}
+	root.SetArgs(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := root.ExecuteContext(ctx); err != nil {
