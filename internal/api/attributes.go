@@ -76,6 +76,10 @@ func (s *Server) attributeAdd(q *request) (any, error) {
 	case len(attrs) == 0:
 		q.status = http.StatusForbidden
 		return saveFail("add", "Attribute", q.path+"/"+q.arg(0), map[string]any{"rejected": res.Rejected}), nil
+	case single && len(res.Rejected) > 0:
+		// A tag left out: said under "rejected", as events/add says it,
+		// since PyMISP reads "errors" of a single attribute as a failure.
+		return map[string]any{"Attribute": attrs[0], "rejected": res.Rejected}, nil
 	case single:
 		return map[string]any{"Attribute": attrs[0]}, nil
 	}

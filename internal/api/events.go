@@ -34,12 +34,12 @@ func (s *Server) eventsIndex(q *request) (any, error) {
 	return out, nil
 }
 
-// viewOptions reads the events/view parameters from named params or body.
-func viewOptions(q *request) store.LoadOptions {
-	opts := store.LoadOptions{}
+// viewParams returns the reader of events/view parameters: a named
+// parameter of the path, else a field of the body.
+func viewParams(q *request) func(k string) string {
 	var body map[string]json.RawMessage
 	_ = json.Unmarshal(unwrap(q.body, ""), &body) // an unreadable body just adds no options
-	get := func(k string) string {
+	return func(k string) string {
 		if v := q.namedValue(k); v != "" {
 			return v
 		}
@@ -49,6 +49,12 @@ func viewOptions(q *request) store.LoadOptions {
 		}
 		return ""
 	}
+}
+
+// viewOptions reads the events/view parameters from named params or body.
+func viewOptions(q *request) store.LoadOptions {
+	opts := store.LoadOptions{}
+	get := viewParams(q)
 	switch d := q.named["deleted"]; {
 	case len(d) > 1:
 		opts.Deleted = store.DeletedBoth
@@ -81,7 +87,30 @@ func (s *Server) eventView(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"Event": e}, nil
+	x, err := s.viewExtras(q)
+	if err != nil {
+		return nil, err
+	}
+	events := []store.Event{e}
+	if err := s.decorateEvents(q.ctx(), events, x); err != nil {
+		return nil, err
+	}
+	return map[string]any{"Event": events[0]}, nil
+}
+
+// viewExtras reads includeWarninglistHits and excludeGalaxy of
+// events/view.
+func (s *Server) viewExtras(q *request) (eventExtras, error) {
+	get := viewParams(q)
+	x := eventExtras{noGalaxy: flag(get("excludeGalaxy"))}
+	if flag(get("includeWarninglistHits")) {
+		k, err := s.knowledge(q.ctx())
+		if err != nil {
+			return x, err
+		}
+		x.warnings = store.WarningOptions{Check: k.WarningCheck(), Annotate: true}
+	}
+	return x, nil
 }
 
 func (s *Server) eventAdd(q *request) (any, error) {
@@ -122,6 +151,11 @@ func (s *Server) saveEvent(q *request, opts store.SaveOptions) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	saved := []store.Event{e}
+	if err := s.decorateEvents(q.ctx(), saved, eventExtras{}); err != nil {
+		return nil, err
+	}
+	e = saved[0]
 	s.log.Info("event saved", "action", "event_"+res.Outcome, "user", q.actor.User.Email, "object", e.UUID,
 		"attributes_created", res.AttributesCreated, "rejected", len(res.Rejected))
 	out := map[string]any{"Event": e}
@@ -179,6 +213,9 @@ func (s *Server) eventsRestSearch(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.decorateEvents(q.ctx(), events, eventExtras{noGalaxy: p.ExcludeGalaxy}); err != nil {
+		return nil, err
+	}
 	q.w.Header().Set("X-Result-Count", itoa(total))
 	out := make([]map[string]any, 0, len(events))
 	for _, e := range events {
@@ -199,6 +236,13 @@ func (s *Server) parseSearch(q *request) (search.Params, error) {
 	}
 	if p.ReturnFormat != "json" {
 		return p, badRequest("returnFormat " + p.ReturnFormat + " is not supported yet; use json")
+	}
+	if p.EnforceWarninglist || p.IncludeWarninglistHits {
+		k, err := s.knowledge(q.ctx())
+		if err != nil {
+			return p, err
+		}
+		p.Warnings = k.WarningCheck()
 	}
 	q.w.Header().Set("X-Export-Module-Used", p.ReturnFormat)
 	q.w.Header().Set("X-Response-Format", "json")

@@ -21,8 +21,14 @@ import (
 // stored key.
 const secretMask = "********"
 
-func (s *Server) puller() *fetch.Puller {
-	return fetch.New(s.st, fetch.Options{Version: s.cfg.CairnVersion, Logger: s.log})
+// puller returns a Puller that checks values against the server's
+// warninglists.
+func (s *Server) puller(ctx context.Context) *fetch.Puller {
+	opts := fetch.Options{Version: s.cfg.CairnVersion, Logger: s.log}
+	if k, err := s.knowledge(ctx); err == nil {
+		opts.Warninglists = k.Warninglists
+	} // else the Puller reads them itself, and its pull reports the fault
+	return fetch.New(s.st, opts)
 }
 
 func (s *Server) feedsIndex(q *request) (any, error) {
@@ -190,7 +196,7 @@ func (s *Server) feedFetch(q *request) (any, error) {
 	if !f.Enabled {
 		return map[string]any{"result": "Feed is currently not enabled. Make sure you enable it."}, nil
 	}
-	rep, err := s.puller().Pull(context.WithoutCancel(q.ctx()), f)
+	rep, err := s.puller(q.ctx()).Pull(context.WithoutCancel(q.ctx()), f)
 	switch {
 	case errors.Is(err, fetch.ErrBusy):
 		return map[string]any{"result": "A pull of this feed is already running."}, nil
@@ -204,7 +210,7 @@ func (s *Server) feedFetchAll(q *request) (any, error) {
 	if err := requireFeedAdmin(q.actor); err != nil {
 		return nil, err
 	}
-	reports, err := s.puller().PullAll(context.WithoutCancel(q.ctx()))
+	reports, err := s.puller(q.ctx()).PullAll(context.WithoutCancel(q.ctx()))
 	if err != nil && len(reports) == 0 {
 		return nil, err
 	}
@@ -246,7 +252,7 @@ func (s *Server) feedPreview(q *request) (any, error) {
 	if v, err := strconv.Atoi(q.namedValue("limit")); err == nil && v > 0 {
 		limit = min(v, 10000)
 	}
-	pv, err := s.puller().Preview(q.ctx(), f, limit)
+	pv, err := s.puller(q.ctx()).Preview(q.ctx(), f, limit)
 	if err != nil {
 		return map[string]any{"result": "Could not read the feed: " + err.Error()}, nil
 	}

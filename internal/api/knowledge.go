@@ -71,11 +71,18 @@ func (k *Knowledge) logProblems(log *slog.Logger, kind string) {
 	}
 }
 
-// UseKnowledge sets the registries the server answers with.
+// UseKnowledge sets the registries the server answers with, and makes the
+// store check tags against its taxonomies.
 func (s *Server) UseKnowledge(k *Knowledge) {
 	s.knowMu.Lock()
 	defer s.knowMu.Unlock()
+	s.use(k)
+}
+
+// use installs k; s.knowMu is held.
+func (s *Server) use(k *Knowledge) {
 	s.know = k
+	s.st.SetTagPolicy(k.Taxonomies)
 }
 
 // knowledge returns the server's registries: those of Config.Knowledge or
@@ -90,7 +97,7 @@ func (s *Server) knowledge(ctx context.Context) (*Knowledge, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.know = k
+	s.use(k)
 	return k, nil
 }
 
@@ -358,13 +365,27 @@ func (k *Knowledge) reload(ctx context.Context, kind string) (n int, what string
 
 // AttributeWarnings returns the warninglist hits of an attribute in the
 // shape MISP gives them under an attribute's "warnings" key, or nil.
-func (k *Knowledge) AttributeWarnings(value, attrType string) []map[string]string {
-	var out []map[string]string
-	for _, h := range k.Warninglists.Matcher().Check(value, attrType) {
-		out = append(out, map[string]string{"value": value, "match": h.Matched, "warninglist_id": itoa(h.ListID),
-			"warninglist_name": h.Name, "warninglist_category": h.Category})
+func (k *Knowledge) AttributeWarnings(value, attrType string) []store.WarninglistHit {
+	return k.WarningCheck()(value, attrType)
+}
+
+// WarningCheck returns the check of the enabled warninglists that searches
+// and views apply. It holds one snapshot of the lists, so every attribute
+// of an answer is checked against the same ones.
+func (k *Knowledge) WarningCheck() store.WarningCheck {
+	m := k.Warninglists.Matcher()
+	return func(value, attrType string) []store.WarninglistHit {
+		hits := m.Check(value, attrType)
+		if len(hits) == 0 {
+			return nil
+		}
+		out := make([]store.WarninglistHit, len(hits))
+		for i, h := range hits {
+			out[i] = store.WarninglistHit{Value: value, Match: h.Matched, ListID: itoa(h.ListID),
+				ListName: h.Name, Category: h.Category}
+		}
+		return out
 	}
-	return out
 }
 
 func (s *Server) taxonomiesIndex(q *request) (any, error) {

@@ -376,10 +376,11 @@ func TestAttributeWarnings(t *testing.T) {
 	k := &Knowledge{Warninglists: warninglist.NewRegistry(nil)}
 	got := k.AttributeWarnings("login.example.com|203.0.113.5", "domain|ip")
 	raw, _ := json.Marshal(got)
-	want := `[{"match":"203.0.113.0/24","value":"login.example.com|203.0.113.5","warninglist_category":"false_positive",` +
-		`"warninglist_id":"1","warninglist_name":"Cairn: IPv4 documentation ranges (RFC 5737)"},` +
-		`{"match":"example.com","value":"login.example.com|203.0.113.5","warninglist_category":"false_positive",` +
-		`"warninglist_id":"7","warninglist_name":"Cairn: example and reserved domain names (RFC 2606, RFC 6761)"}]`
+	want := `[{"value":"login.example.com|203.0.113.5","match":"203.0.113.0/24","warninglist_id":"1",` +
+		`"warninglist_name":"Cairn: IPv4 documentation ranges (RFC 5737)","warninglist_category":"false_positive"},` +
+		`{"value":"login.example.com|203.0.113.5","match":"example.com","warninglist_id":"7",` +
+		`"warninglist_name":"Cairn: example and reserved domain names (RFC 2606, RFC 6761)",` +
+		`"warninglist_category":"false_positive"}]`
 	if string(raw) != want {
 		t.Errorf("got %s, want %s", raw, want)
 	}

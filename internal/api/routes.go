@@ -86,6 +86,11 @@ func (s *Server) routeTable() []route {
 		{methods: get, path: "feeds/previewIndex", h: s.feedPreview},
 		{methods: post, path: "feeds/loadDefaultFeeds", h: s.feedLoadDefaults},
 
+		// This instance's own MISP feed: <base>/feed is the URL a consumer adds.
+		{methods: get, path: "feed/manifest", h: s.feedManifest},
+		{methods: get, path: "feed/hashes.csv", h: s.feedHashes},
+		{methods: get, path: "feed", h: s.feedEvent, positional: true},
+
 		{methods: post, path: "auth_keys/add", h: s.authKeyAdd},
 		{methods: getPost, path: "auth_keys/index", h: s.authKeysIndex},
 		{methods: get, path: "auth_keys/view", h: s.authKeyView},

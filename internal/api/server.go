@@ -31,8 +31,10 @@ type Config struct {
 	CairnVersion string
 	// MaxBody caps request bodies, in bytes.
 	MaxBody int64
-	// Knowledge holds the warninglists, taxonomies and galaxies; nil loads
-	// them from the store's settings on first use.
+	// Knowledge holds the warninglists, taxonomies and galaxies, shared
+	// with the rest of the process; nil loads them from the store's
+	// settings when the server is made. Either way the store checks tags
+	// against its taxonomies from then on.
 	Knowledge *Knowledge
 }
 
@@ -52,9 +54,15 @@ func New(st *store.Store, log *slog.Logger, cfg Config) *Server {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 256 << 20
 	}
-	s := &Server{st: st, log: log, cfg: cfg, routes: map[string]route{}, know: cfg.Knowledge}
+	s := &Server{st: st, log: log, cfg: cfg, routes: map[string]route{}}
 	for _, r := range s.routeTable() {
 		s.routes[strings.ToLower(r.path)] = r
+	}
+	if cfg.Knowledge != nil {
+		s.UseKnowledge(cfg.Knowledge)
+	} else if _, err := s.knowledge(context.Background()); err != nil {
+		// The first request that needs it tries again and reports the fault.
+		log.Warn("knowledge not loaded", "action", "load_knowledge", "error", err)
 	}
 	return s
 }
@@ -96,6 +104,9 @@ type route struct {
 	path    string
 	h       handler
 	public  bool
+	// positional lets a one-segment route take positional segments
+	// ("/feed/<uuid>.json"); other one-segment routes are bare aliases.
+	positional bool
 }
 
 // ServeHTTP routes, authenticates and answers one request.
@@ -149,7 +160,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // parameters such as "/events/index/limit:10" and bare aliases such as
 // "/events". Each segment is unescaped exactly once, after it is split, so
 // an escaped "/" or "%" stays part of its value. A bare alias takes no
-// positional segments: "/events/pubish/5" is not the events index.
+// positional segments: "/events/pubish/5" is not the events index, unless
+// the route is marked positional ("/feed/<uuid>.json").
 func (s *Server) match(q *request, escaped string) (route, bool) {
 	p := strings.Trim(escaped, "/")
 	for _, ext := range []string{".json", ".JSON"} {
@@ -179,7 +191,7 @@ func (s *Server) match(q *request, escaped string) (route, bool) {
 	for n := min(3, len(segs)); n >= 1; n-- {
 		key := strings.ToLower(strings.Join(segs[:n], "/"))
 		if rt, ok := s.routes[key]; ok {
-			if n == 1 && len(segs) > 1 {
+			if n == 1 && len(segs) > 1 && !rt.positional {
 				return route{}, false
 			}
 			q.args, q.path = segs[n:], "/"+strings.Join(segs[:n], "/")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cairn-intel/cairn/internal/feed"
 	"github.com/cairn-intel/cairn/internal/fetch"
+	"github.com/cairn-intel/cairn/internal/publish"
 	"github.com/cairn-intel/cairn/internal/store"
 )
 
@@ -29,10 +30,10 @@ const exitPullFailed = 2
 func newFeedCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "feed",
-		Short: "Manage and pull feeds: add, list, fetch, preview, enable, disable, presets",
+		Short: "Manage and pull feeds: add, list, fetch, preview, enable, disable, presets; export our own",
 	}
 	cmd.AddCommand(newFeedAddCmd(g), newFeedListCmd(g), newFeedFetchCmd(g), newFeedPreviewCmd(g),
-		newFeedSwitchCmd(g, true), newFeedSwitchCmd(g, false), newFeedPresetsCmd(g))
+		newFeedSwitchCmd(g, true), newFeedSwitchCmd(g, false), newFeedPresetsCmd(g), newFeedExportCmd(g))
 	return cmd
 }
 
@@ -418,4 +419,51 @@ func newFeedPresetsCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
+}
+
+func newFeedExportCmd(g *globals) *cobra.Command {
+	var as string
+	var rule publish.Rule
+	cmd := &cobra.Command{
+		Use:   "export DIR [--as EMAIL] [--connected]",
+		Short: "Write this instance's MISP feed (manifest.json, hashes.csv, one file per event) into DIR",
+		Long: `Write the published events of distribution 3 (all communities) that the user may
+see as a MISP feed into DIR: manifest.json, hashes.csv and one {uuid}.json per event.
+With --connected, events of distribution 2 (connected communities) are added, written
+as distribution 1. Events at 0, 1 and 4 never leave; see docs/feeds.md.
+
+The feed is written into a new directory beside DIR that then takes DIR's place, so a
+web server serving DIR never shows half a feed. A DIR holding other files and no
+manifest.json is refused.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withFeeds(cmd.Context(), g, func(e *feedEnv) error {
+				return e.export(cmd.Context(), cmd.OutOrStdout(), args[0], as, rule)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&as, "as", "", "e-mail of the user to read as (default: the first site administrator)")
+	cmd.Flags().BoolVar(&rule.Connected, "connected", false, "also export distribution 2 (connected communities)")
+	return cmd
+}
+
+func (e *feedEnv) export(ctx context.Context, out io.Writer, dir, as string, rule publish.Rule) error {
+	actor, err := e.st.CLIActor(ctx, as)
+	if as != "" && errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("--as %s: there is no user with this e-mail", as)
+	}
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	c, err := publish.New(e.st, actor, rule).Export(ctx, dir)
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	e.log.Info("feed export finished", "action", "feed_export", "user", actor.User.Email, "events", c.Events,
+		"attributes", c.Attributes, "duration_ms", took.Milliseconds())
+	fmt.Fprintf(out, "exported %d events (%d attributes, %d objects, %d hashes) as %s to %s in %s\n",
+		c.Events, c.Attributes, c.Objects, c.Hashes, actor.User.Email, dir, took.Round(time.Millisecond))
+	return nil
 }

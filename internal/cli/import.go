@@ -17,6 +17,7 @@ import (
 	"github.com/cairn-intel/cairn/internal/ingest"
 	"github.com/cairn-intel/cairn/internal/server"
 	"github.com/cairn-intel/cairn/internal/store"
+	"github.com/cairn-intel/cairn/internal/taxonomy"
 )
 
 func init() {
@@ -103,9 +104,16 @@ func importOutcome(log *slog.Logger, rep *ingest.Report) error {
 
 // initialiseLikeServe creates the host organisation and the site
 // administrator, as the first 'cairn serve' would, with the same settings
-// (CAIRN_ORG, CAIRN_ADMIN_EMAIL, CAIRN_ADMIN_KEY). The one-time credentials
-// go to stderr so that stdout keeps only the report.
+// (CAIRN_ORG, CAIRN_ADMIN_EMAIL, CAIRN_ADMIN_KEY), and checks tags against
+// the enabled taxonomies as the server does. The one-time credentials go
+// to stderr so that stdout keeps only the report.
 func initialiseLikeServe(ctx context.Context, g *globals, st *store.Store, log *slog.Logger) error {
+	taxonomies, err := taxonomy.Open(ctx, st)
+	if err != nil {
+		return fmt.Errorf("taxonomies: %w", err)
+	}
+	st.SetTagPolicy(taxonomies)
+
 	c := &serveConfig{}
 	for _, s := range serveSettings(c) {
 		*s.dst = envOr(s.env, s.def)

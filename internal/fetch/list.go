@@ -23,6 +23,7 @@ type listPull struct {
 	actor *store.Actor
 	src   *source
 	rep   *Report
+	wl    *warninglister // nil when the feed turns warninglists off
 
 	body   *body
 	batch  []store.FeedItem
@@ -92,6 +93,14 @@ func (l *listPull) readError(err error) error {
 }
 
 func (l *listPull) emit(ctx context.Context, it feed.Item) error {
+	hit, skip := l.wl.check(it.Type, it.Value, it.Line, "")
+	if skip {
+		return nil
+	}
+	if hit {
+		off := false
+		it.ToIDS = &off
+	}
 	l.batch = append(l.batch, store.FeedItem{Line: it.Line, Type: it.Type, Value: it.Value,
 		Category: it.Category, ToIDS: it.ToIDS, Comment: it.Comment, FirstSeen: it.FirstSeen,
 		LastSeen: it.LastSeen, Tags: it.Tags})
@@ -126,9 +135,10 @@ func (l *listPull) flush(ctx context.Context) error {
 // checkYield fails a pull whose source held data but gave nothing usable:
 // a feed that silently imports nothing is the fault users of MISP report
 // most. A body of only comments and blank lines is an empty list, which
-// is fine.
+// is fine, and so is one whose values were all skipped by warninglists:
+// the report names each of them.
 func (l *listPull) checkYield(stats feed.Stats) error {
-	if l.staged > 0 || stats.Records == 0 {
+	if l.staged > 0 || l.rep.Warninglisted > 0 || stats.Records == 0 {
 		return nil
 	}
 	first := ""

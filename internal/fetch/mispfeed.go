@@ -25,7 +25,8 @@ type mispPull struct {
 	actor *store.Actor
 	src   *source
 	rep   *Report
-	dir   string // where the event files wait for the transaction
+	wl    *warninglister // nil when the feed turns warninglists off
+	dir   string         // where the event files wait for the transaction
 	orgc  *misp.Org
 }
 
@@ -196,6 +197,7 @@ func (m *mispPull) save(ctx context.Context, ready []manifestEntry) error {
 				m.rep.note("event %s: %d item(s) shared with a sharing group of the source kept to your "+
 					"organisation", e.UUID, narrowed)
 			}
+			m.wl.event(ev, e.UUID)
 			current = e.UUID
 			i++
 			return ev, nil

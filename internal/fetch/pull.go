@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cairn-intel/cairn/internal/store"
+	"github.com/cairn-intel/cairn/internal/warninglist"
 )
 
 // Options configure a Puller. Zero values take the defaults shown.
@@ -37,6 +38,11 @@ type Options struct {
 	Heartbeat time.Duration
 	// Actor is who pulls write as: nil for the first site administrator.
 	Actor *store.Actor
+	// Warninglists are the lists pulls check values against, shared with
+	// the API so that enabling a list or reloading the directory reaches
+	// the next pull; nil reads them from the store's settings at the
+	// first pull.
+	Warninglists *warninglist.Registry
 }
 
 func (o Options) withDefaults() Options {
@@ -75,12 +81,15 @@ type Puller struct {
 	st   *store.Store
 	log  *slog.Logger
 	opts Options
+
+	wlMu sync.Mutex
+	wl   *warninglist.Registry
 }
 
 // New returns a Puller writing into st.
 func New(st *store.Store, opts Options) *Puller {
 	opts = opts.withDefaults()
-	return &Puller{st: st, log: opts.Logger, opts: opts}
+	return &Puller{st: st, log: opts.Logger, opts: opts, wl: opts.Warninglists}
 }
 
 // claimStaleBeats is how many heartbeats a claim may miss before another
@@ -143,10 +152,14 @@ func (p *Puller) run(ctx context.Context, f store.Feed, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	if f.SourceFormat == "misp" {
-		return p.pullMISP(ctx, &mispPull{p: p, f: f, set: set, actor: actor, src: src, rep: rep})
+	wl, err := p.newWarninglister(ctx, set.Warninglist, rep)
+	if err != nil {
+		return err
 	}
-	return p.pullList(ctx, &listPull{p: p, f: f, set: set, actor: actor, src: src, rep: rep})
+	if f.SourceFormat == "misp" {
+		return p.pullMISP(ctx, &mispPull{p: p, f: f, set: set, actor: actor, src: src, rep: rep, wl: wl})
+	}
+	return p.pullList(ctx, &listPull{p: p, f: f, set: set, actor: actor, src: src, rep: rep, wl: wl})
 }
 
 func (p *Puller) actor(ctx context.Context) (*store.Actor, error) {
@@ -168,7 +181,8 @@ func (p *Puller) record(ctx context.Context, f store.Feed, rep *Report) error {
 func (p *Puller) logReport(rep *Report) {
 	args := []any{"action", "feed_pull", "result", rep.Result, "feed", rep.Feed, "feed_id", rep.FeedID,
 		"created", rep.Created, "updated", rep.Updated, "unchanged", rep.Unchanged, "deleted", rep.Deleted,
-		"rejected", rep.Rejected, "bytes", rep.Bytes, "duration_ms", int64(rep.Duration * 1000)}
+		"rejected", rep.Rejected, "warninglisted", rep.Warninglisted, "bytes", rep.Bytes,
+		"duration_ms", int64(rep.Duration * 1000)}
 	if rep.Succeeded() {
 		p.log.Info("feed pull finished", args...)
 		return

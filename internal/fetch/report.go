@@ -34,9 +34,11 @@ type Report struct {
 	Unchanged int    `json:"unchanged"`
 	Deleted   int    `json:"deleted"` // soft-deleted by the delta merge
 	Rejected  int    `json:"rejected"`
-	// Warninglisted counts values dropped by warninglists; always 0 until
-	// warninglists exist (issue 3, item 7).
-	Warninglisted int `json:"warninglisted"`
+	// Warninglisted counts the distinct values that hit an enabled
+	// warninglist: left out or stored with to_ids off, as the feed's
+	// "warninglist" setting says. WarninglistHits lists the first of them.
+	Warninglisted   int                  `json:"warninglisted"`
+	WarninglistHits []WarninglistedValue `json:"warninglisted_values,omitempty"`
 
 	// List feeds: what the parser saw.
 	Lines      int `json:"lines,omitempty"`
@@ -99,7 +101,8 @@ func (r *Report) Summary() string {
 			"Updated %d event(s). %d event(s) unchanged.", r.Created, r.Updated, r.Unchanged)
 	}
 	return fmt.Sprintf("Fetching the feed has successfully completed. %d value(s) added, %d updated, "+
-		"%d unchanged, %d removed, %d rejected.", r.Created, r.Updated, r.Unchanged, r.Deleted, r.Rejected)
+		"%d unchanged, %d removed, %d rejected, %d warninglisted.", r.Created, r.Updated, r.Unchanged,
+		r.Deleted, r.Rejected, r.Warninglisted)
 }
 
 const (
@@ -144,6 +147,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "\n- note: %s\n", n)
 	}
+	writeWarninglisted(&b, r)
 	if len(r.Rejects) > 0 {
 		fmt.Fprintf(&b, "\n## Rejected (%d)\n\n", r.Rejected)
 		for i, rj := range r.Rejects {
@@ -156,6 +160,22 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeWarninglisted lists the first warninglisted values.
+func writeWarninglisted(b *strings.Builder, r *Report) {
+	if len(r.WarninglistHits) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n## Warninglisted (%d)\n\n", r.Warninglisted)
+	for i, w := range r.WarninglistHits {
+		if i == textRejectLimit {
+			fmt.Fprintf(b, "- … and %d more (the --json report lists up to %d)\n", r.Warninglisted-i, MaxReportRejects)
+			break
+		}
+		place := RejectedLine{Line: w.Line, Where: w.Where, Text: w.Value}.place()
+		fmt.Fprintf(b, "- %s: %s (%s)\n", place, w.Action, w.List)
+	}
 }
 
 func (rl RejectedLine) place() string {

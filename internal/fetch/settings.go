@@ -20,13 +20,17 @@ type Settings struct {
 	Parse              feed.Settings
 	DisableCorrelation bool // imported values do not correlate
 	UnpublishEvent     bool // MISP feeds: keep imported events unpublished
+	// Warninglist is what a pull does with values on an enabled
+	// warninglist; the zero value is the default, WarninglistFlag.
+	Warninglist WarninglistMode
 }
 
 // The settings JSON extends MISP's: {"csv": {"value": "1,3", "delimiter":
 // ","}, "common": {"excluderegex": "/re/i"}, "disable_correlation": false,
 // "unpublish_event": false} is read as MISP writes it, and "csv" takes
 // Cairn's column options besides, "freetext" the comment prefixes, "json"
-// the mapping of feed.JSONOptions.
+// the mapping of feed.JSONOptions, and "warninglist" (off, skip or flag)
+// what to do with values on an enabled warninglist.
 type settingsDoc struct {
 	CSV                *csvDoc      `json:"csv,omitempty"`
 	Common             *commonDoc   `json:"common,omitempty"`
@@ -34,6 +38,7 @@ type settingsDoc struct {
 	JSON               *jsonDoc     `json:"json,omitempty"`
 	DisableCorrelation misp.Bool    `json:"disable_correlation"`
 	UnpublishEvent     misp.Bool    `json:"unpublish_event"`
+	Warninglist        string       `json:"warninglist,omitempty"`
 }
 
 type csvDoc struct {
@@ -83,11 +88,14 @@ func DecodeSettings(format, raw string) (Settings, error) {
 		}
 	}
 	out.DisableCorrelation, out.UnpublishEvent = bool(doc.DisableCorrelation), bool(doc.UnpublishEvent)
+	var err error
+	if out.Warninglist, err = ParseWarninglistMode(doc.Warninglist); err != nil {
+		return out, fmt.Errorf("settings: %w", err)
+	}
 	exclude := ""
 	if doc.Common != nil {
 		exclude = doc.Common.ExcludeRegex
 	}
-	var err error
 	switch out.Parse.Format {
 	case feed.FormatCSV:
 		out.Parse.CSV, err = doc.CSV.options(exclude)
@@ -201,6 +209,9 @@ func (d *jsonDoc) options(exclude string) (feed.JSONOptions, error) {
 func EncodeSettings(s Settings) string {
 	doc := settingsDoc{DisableCorrelation: misp.Bool(s.DisableCorrelation),
 		UnpublishEvent: misp.Bool(s.UnpublishEvent)}
+	if s.Warninglist != "" && s.Warninglist != WarninglistFlag {
+		doc.Warninglist = string(s.Warninglist) // the default is left out
+	}
 	exclude := ""
 	switch s.Parse.Format {
 	case feed.FormatCSV:

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,37 @@ func TestDecodeMISPSettings(t *testing.T) {
 			}
 			if err == nil && !reflect.DeepEqual(got.Parse.CSV, tt.want) {
 				t.Errorf("got %+v, want %+v", got.Parse.CSV, tt.want)
+			}
+		})
+	}
+}
+
+func TestWarninglistSetting(t *testing.T) {
+	tests := []struct {
+		name, format, raw string
+		want              WarninglistMode
+		wantEncoded       string // in EncodeSettings of the result; "" when left out
+		wantErr           bool
+	}{
+		{"absent is the default", "freetext", `{}`, "", "", false},
+		{"skip", "csv", `{"csv": {"value": "1"}, "warninglist": "skip"}`, WarninglistSkip, `"warninglist":"skip"`, false},
+		{"any case", "misp", `{"warninglist": "OFF"}`, WarninglistOff, `"warninglist":"off"`, false},
+		{"the default spelled out", "freetext", `{"warninglist": "flag"}`, WarninglistFlag, "", false},
+		{"unknown", "freetext", `{"warninglist": "drop"}`, "", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DecodeSettings(tt.format, tt.raw)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("got error %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			enc := EncodeSettings(got)
+			if got.Warninglist != tt.want || strings.Contains(enc, "warninglist") != (tt.wantEncoded != "") ||
+				!strings.Contains(enc, tt.wantEncoded) {
+				t.Errorf("got %q encoded as %s, want %q with %q", got.Warninglist, enc, tt.want, tt.wantEncoded)
 			}
 		})
 	}

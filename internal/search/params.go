@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cairn-intel/cairn/internal/misp"
+	"github.com/cairn-intel/cairn/internal/store"
 )
 
 // Deleted says which soft-deleted items a search returns.
@@ -56,7 +57,7 @@ type Params struct {
 
 	IncludeEventTags, IncludeContext, IncludeEventUUID, WithAttachments, Metadata, IncludeCorrelations,
 	IncludeSightings, ExcludeLocalTags, IncludeAllTags, EnforceWarninglist, IncludeWarninglistHits,
-	Headerless bool
+	ExcludeGalaxy, Headerless bool
 
 	// Ignore is MISP's legacy "ignore" flag: it turns off the to_ids and
 	// published defaults of restrictive formats.
@@ -65,6 +66,12 @@ type Params struct {
 	Order               string // raw, e.g. "timestamp desc"; checked by the caller
 	Cursor              string // opaque continuation cursor (parameter "cursor")
 	RequestedAttributes []string
+
+	// Warnings checks attribute values against the enabled warninglists,
+	// for EnforceWarninglist and IncludeWarninglistHits. The caller sets it
+	// (the search does not load warninglists); nil leaves both without
+	// effect.
+	Warnings store.WarningCheck
 
 	// Given lists the canonical names of the recognised parameters that came
 	// with a value, in the order of the parameter table. Defaults added for
@@ -203,6 +210,7 @@ var restSearchFields = []field[Params]{
 	{[]string{"enforceWarninglist"}, boolInto(func(p *Params) *bool { return &p.EnforceWarninglist })},
 	{[]string{"includeWarninglistHits"},
 		boolInto(func(p *Params) *bool { return &p.IncludeWarninglistHits })},
+	{[]string{"excludeGalaxy"}, boolInto(func(p *Params) *bool { return &p.ExcludeGalaxy })},
 	{[]string{"headerless"}, boolInto(func(p *Params) *bool { return &p.Headerless })},
 	{[]string{"ignore"}, boolInto(func(p *Params) *bool { return &p.Ignore })},
 	{[]string{"order"}, textInto(func(p *Params) *string { return &p.Order })},

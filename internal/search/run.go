@@ -96,9 +96,20 @@ func Attributes(ctx context.Context, st *store.Store, a *store.Actor, p Params) 
 			return nil, 0, err
 		}
 	}
+	// Warninglists are applied to the page, as MISP does: a page may come
+	// back shorter than the limit, and the total counts what was dropped
+	// from this page only.
+	attrs, dropped := store.ApplyWarnings(attrs, p.warningOptions())
+	total -= int64(dropped)
+	return attrs, total, attributeDetails(ctx, st, a, attrs, p)
+}
+
+// attributeDetails adds to the attributes of a search their tags and
+// sightings, and what the parameters ask for besides.
+func attributeDetails(ctx context.Context, st *store.Store, a *store.Actor, attrs []store.Attribute, p Params) error {
 	opts := store.LoadOptions{NoSightings: !p.IncludeSightings, ExcludeLocalTags: p.ExcludeLocalTags, ExportableOnly: !p.IncludeAllTags}
 	if err := st.AttachAttributeDetails(ctx, a, attrs, opts); err != nil {
-		return nil, 0, err
+		return err
 	}
 	for i := range attrs {
 		if p.IncludeEventUUID {
@@ -109,9 +120,9 @@ func Attributes(ctx context.Context, st *store.Store, a *store.Actor, p Params) 
 		}
 	}
 	if !p.IncludeEventTags && !p.IncludeContext {
-		return attrs, total, nil
+		return nil
 	}
-	return attrs, total, attachEvents(ctx, st, a, attrs, p, opts)
+	return attachEvents(ctx, st, a, attrs, p, opts)
 }
 
 // eventSummaryColumns are the event fields every attribute in a search
@@ -212,7 +223,19 @@ func Events(ctx context.Context, st *store.Store, a *store.Actor, p Params) ([]s
 		}
 	}
 	events, err := st.LoadEvents(ctx, a, ids, b.loadOptions())
-	return events, total, err
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range events {
+		events[i].ApplyWarnings(p.warningOptions())
+	}
+	return events, total, nil
+}
+
+// warningOptions turns enforceWarninglist and includeWarninglistHits into
+// what the store applies.
+func (p Params) warningOptions() store.WarningOptions {
+	return store.WarningOptions{Check: p.Warnings, Annotate: p.IncludeWarninglistHits, Drop: p.EnforceWarninglist}
 }
 
 func (b *builder) loadOptions() store.LoadOptions {

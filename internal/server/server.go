@@ -100,9 +100,12 @@ func Run(ctx context.Context, st *store.Store, c Config, log *slog.Logger) error
 	if err := st.Optimize(ctx, false); err != nil {
 		log.Warn("refresh planner statistics", "error", err)
 	}
-	stopFeeds := fetch.Start(ctx, st, log, fetch.Options{Version: c.Version})
+	know, stopFeeds, err := startServices(ctx, st, c, log)
+	if err != nil {
+		return err
+	}
 	defer stopFeeds()
-	handler := api.New(st, log, api.Config{CairnVersion: c.Version})
+	handler := api.New(st, log, api.Config{CairnVersion: c.Version, Knowledge: know})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -143,6 +146,21 @@ func Run(ctx context.Context, st *store.Store, c Config, log *slog.Logger) error
 		return err
 	}
 	return nil
+}
+
+// startServices loads the one set of warninglists, taxonomies and
+// galaxies of the process and starts the feed scheduler. The API answers
+// with that set and reloads it in place, so a change reaches the pulls,
+// which check values against its lists, and the store, which checks tags
+// against its taxonomies.
+func startServices(ctx context.Context, st *store.Store, c Config, log *slog.Logger) (*api.Knowledge, func(), error) {
+	know, err := api.OpenKnowledge(ctx, st, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	st.SetTagPolicy(know.Taxonomies)
+	stop := fetch.Start(ctx, st, log, fetch.Options{Version: c.Version, Warninglists: know.Warninglists})
+	return know, stop, nil
 }
 
 func tlsConfig(c Config, log *slog.Logger) (*tls.Config, error) {

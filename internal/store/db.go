@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
@@ -32,6 +33,9 @@ type Store struct {
 	// writeMu serialises write transactions on SQLite, whose single writer
 	// would otherwise answer concurrent writers with SQLITE_BUSY.
 	writeMu sync.Mutex
+
+	// policy checks the tags of writes; see SetTagPolicy.
+	policy atomic.Pointer[policyBox]
 }
 
 // Options configure Open.

@@ -55,7 +55,7 @@ func stringArgs(ss []string) []any {
 
 // children writes attributes, objects, references, reports and tags.
 func (w *eventWriter) children(ctx context.Context, p *eventPlan, e storedEvent, isNew bool) error {
-	c := &childWriter{eventWriter: w, e: e, refIDs: map[string][2]int64{}}
+	c := &childWriter{eventWriter: w, e: e, isNew: isNew, refIDs: map[string][2]int64{}}
 	if err := c.prepareStatements(ctx); err != nil {
 		return err
 	}
@@ -90,6 +90,7 @@ func (w *eventWriter) children(ctx context.Context, p *eventPlan, e storedEvent,
 type childWriter struct {
 	*eventWriter
 	e          storedEvent
+	isNew      bool                    // the event is created by this write
 	attrs      map[string]existingItem // stored attributes named in the payload
 	objects    map[string]existingItem
 	valueKeys  map[string]string // type|category|value of live top-level attributes -> uuid
@@ -199,7 +200,7 @@ func (c *childWriter) attribute(ctx context.Context, r *attrRow, objectID int64,
 	}
 	c.res.AttributesCreated++
 	c.refIDs[r.uuid] = [2]int64{id, 0}
-	return id, c.attributeExtras(ctx, r, id, item)
+	return id, c.attributeExtras(ctx, r, id, item, false)
 }
 
 // updateAttribute applies an incoming attribute that is strictly newer.
@@ -218,12 +219,21 @@ func (c *childWriter) updateAttribute(ctx context.Context, r *attrRow, cur exist
 		return fmt.Errorf("update attribute %s: %w", r.uuid, err)
 	}
 	c.res.AttributesUpdated++
-	return c.attributeExtras(ctx, r, cur.id, item)
+	return c.attributeExtras(ctx, r, cur.id, item, true)
 }
 
-func (c *childWriter) attributeExtras(ctx context.Context, r *attrRow, id int64, item string) error {
+// attributeExtras attaches an attribute's tags and sightings; stored says
+// whether the attribute was there before, with tags of its own.
+func (c *childWriter) attributeExtras(ctx context.Context, r *attrRow, id int64, item string, stored bool) error {
+	var prior []string
+	if stored && len(r.tags) > 0 && c.checksTags() {
+		var err error
+		if prior, err = c.s.attachedTagNames(ctx, c.tx, c.a, c.e.id, id); err != nil {
+			return err
+		}
+	}
 	for i, t := range r.tags {
-		tagID, fe := c.s.ensureTag(ctx, c.tx, c.a, t, c.tagCache)
+		tagID, fe := c.tagFor(ctx, t, prior)
 		if fe != nil {
 			c.rejected.add(fmt.Sprintf("%s.Tag[%d]", item, i), "", fe.field, fe.reason)
 			continue
@@ -233,6 +243,7 @@ func (c *childWriter) attributeExtras(ctx context.Context, r *attrRow, id int64,
 			id, c.e.id, tagID, t.local, t.relationshipType); err != nil {
 			return err
 		}
+		prior = append(prior, t.name)
 	}
 	for _, sg := range r.sightings {
 		if err := c.sighting(ctx, sg, id); err != nil {
@@ -374,9 +385,19 @@ func (c *childWriter) report(ctx context.Context, r reportRow) error {
 	return err
 }
 
+// eventTags attaches the event's tags. A tag the taxonomies refuse, or one
+// that an exclusive taxonomy does not allow beside a tag already on the
+// event, is rejected alone; the event stands.
 func (c *childWriter) eventTags(ctx context.Context, tags []tagRef) error {
+	var prior []string
+	if !c.isNew && len(tags) > 0 && c.checksTags() {
+		var err error
+		if prior, err = c.s.attachedTagNames(ctx, c.tx, c.a, c.e.id, 0); err != nil {
+			return err
+		}
+	}
 	for i, t := range tags {
-		id, fe := c.s.ensureTag(ctx, c.tx, c.a, t, c.tagCache)
+		id, fe := c.tagFor(ctx, t, prior)
 		if fe != nil {
 			c.rejected.add(fmt.Sprintf("Tag[%d]", i), "", fe.field, fe.reason)
 			continue
@@ -386,6 +407,28 @@ func (c *childWriter) eventTags(ctx context.Context, tags []tagRef) error {
 			c.e.id, id, t.local, strings.TrimSpace(t.relationshipType)); err != nil {
 			return err
 		}
+		prior = append(prior, t.name)
 	}
 	return nil
+}
+
+// checksTags reports whether the write checks tags against the tag
+// policy. A copy of an event written elsewhere (an import, a MISP feed:
+// Preserve) keeps the tags its source gave it, as a sync push does: the
+// instance that wrote it judged them, perhaps with other taxonomies.
+func (c *childWriter) checksTags() bool {
+	return !c.opts.Preserve && c.s.tagPolicy(c.a) != nil
+}
+
+// tagFor checks a tag against the tags already on its target and finds or
+// creates it (ensureTag checks the tag itself). A tag no taxonomy defines
+// never clashes, so its refusal says what is wrong with it.
+func (c *childWriter) tagFor(ctx context.Context, t tagRef, prior []string) (int64, *fieldError) {
+	if !c.checksTags() {
+		return c.s.findOrCreateTag(ctx, c.tx, c.a, t, c.tagCache)
+	}
+	if fe := c.s.checkExclusive(c.a, prior, t.name); fe != nil {
+		return 0, fe
+	}
+	return c.s.ensureTag(ctx, c.tx, c.a, t, c.tagCache)
 }

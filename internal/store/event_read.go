@@ -159,7 +159,7 @@ func (s *Store) loadEventChunk(ctx context.Context, a *Actor, ids []int64, opts 
 
 func initEventSlices(e *Event) {
 	e.Attribute, e.Object, e.Tag = []Attribute{}, []Object{}, []Tag{}
-	e.ShadowAttribute, e.RelatedEvent, e.Galaxy = []struct{}{}, []struct{}{}, []struct{}{}
+	e.ShadowAttribute, e.RelatedEvent, e.Galaxy = []struct{}{}, []struct{}{}, []any{}
 	e.EventReport = []EventReport{}
 }
 

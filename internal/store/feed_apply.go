@@ -125,7 +125,9 @@ const stagedMatch = `s.feed_id = ? AND s.type = attributes.type AND s.value1 = a
 
 // mergeExisting soft-deletes (delta merge) and updates the event's live
 // top-level attributes against the staged set. Both statements walk the
-// event's attributes by the event index and probe the staging key.
+// event's attributes by the event index and probe the staging key. The
+// feed decides to_ids: a value a warninglist now flags loses it, and one
+// no longer flagged gets it back.
 func (ap *feedApplier) mergeExisting(ctx context.Context) error {
 	id := ap.res.EventID
 	if ap.opts.DeltaMerge {
@@ -144,13 +146,15 @@ func (ap *feedApplier) mergeExisting(ctx context.Context) error {
 		comment = COALESCE(NULLIF(`+one("comment")+`, ''), comment),
 		first_seen = COALESCE(`+one("first_seen")+`, first_seen),
 		last_seen = COALESCE(`+one("last_seen")+`, last_seen),
+		to_ids = `+one("to_ids")+`,
 		timestamp = ?
 		WHERE event_id = ? AND object_id = 0 AND deleted = 0
 		AND EXISTS (SELECT 1 FROM feed_staging s WHERE `+stagedMatch+` AND (
 			(s.comment <> '' AND s.comment <> attributes.comment)
+			OR s.to_ids <> attributes.to_ids
 			OR (s.first_seen IS NOT NULL AND (attributes.first_seen IS NULL OR attributes.first_seen <> s.first_seen))
 			OR (s.last_seen IS NOT NULL AND (attributes.last_seen IS NULL OR attributes.last_seen <> s.last_seen))))`),
-		ap.f.ID, ap.f.ID, ap.f.ID, ap.now, id, ap.f.ID)
+		ap.f.ID, ap.f.ID, ap.f.ID, ap.f.ID, ap.now, id, ap.f.ID)
 	if err != nil {
 		return fmt.Errorf("update changed values: %w", err)
 	}

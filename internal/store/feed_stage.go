@@ -190,7 +190,7 @@ type FeedApplyResult struct {
 	EventID      int64
 	EventCreated bool
 	Created      int // attributes added
-	Updated      int // attributes whose comment or first/last seen changed
+	Updated      int // attributes whose comment, to_ids or first/last seen changed
 	Unchanged    int // values already in the event as they are
 	Deleted      int // attributes soft-deleted by the delta merge
 	Notes        []string

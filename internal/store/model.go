@@ -49,10 +49,12 @@ type Event struct {
 	Attribute          []Attribute        `json:"Attribute"`
 	ShadowAttribute    []struct{}         `json:"ShadowAttribute"`
 	RelatedEvent       []struct{}         `json:"RelatedEvent"`
-	Galaxy             []struct{}         `json:"Galaxy"`
-	Object             []Object           `json:"Object"`
-	EventReport        []EventReport      `json:"EventReport"`
-	Tag                []Tag              `json:"Tag"`
+	// Galaxy is filled by the caller from the galaxy tags (the store does
+	// not know galaxies); it is empty, not null, when none is attached.
+	Galaxy      []any         `json:"Galaxy"`
+	Object      []Object      `json:"Object"`
+	EventReport []EventReport `json:"EventReport"`
+	Tag         []Tag         `json:"Tag"`
 }
 
 // SharingGroupBrief is the sharing group shown inside an event.
@@ -87,6 +89,11 @@ type Attribute struct {
 	Data               string
 	Tag                []Tag
 	Sighting           []Sighting
+	// Galaxy holds the galaxies of the attribute's galaxy tags, and
+	// Warnings the warninglists its value matches, when a caller asked for
+	// them; both are left out of the JSON when empty.
+	Galaxy   []any
+	Warnings []WarninglistHit
 	// Event and Object are set by attribute searches.
 	Event     *AttributeEvent
 	Object    *AttributeObject
@@ -177,7 +184,8 @@ func (a Attribute) AppendJSON(b []byte) ([]byte, error) {
 		v   any
 		set bool
 	}{{"Event", a.Event, a.Event != nil && !a.Event.summaryOnly()}, {"Object", a.Object, a.Object != nil},
-		{"Tag", a.Tag, len(a.Tag) > 0}, {"Sighting", a.Sighting, len(a.Sighting) > 0}} {
+		{"Tag", a.Tag, len(a.Tag) > 0}, {"Sighting", a.Sighting, len(a.Sighting) > 0},
+		{"Galaxy", a.Galaxy, len(a.Galaxy) > 0}, {"warnings", a.Warnings, len(a.Warnings) > 0}} {
 		if part.set {
 			if b, err = appendNested(b, part.key, part.v); err != nil {
 				return nil, err

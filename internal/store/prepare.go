@@ -397,8 +397,22 @@ func normDate(s string) (string, *fieldError) {
 }
 
 // ensureTag finds a tag by name (case-insensitively) or creates it when the
-// actor may create tags.
+// actor may create tags. A tag the tag policy refuses is neither found nor
+// created; a name in the cache passed the policy already.
 func (s *Store) ensureTag(ctx context.Context, q querier, a *Actor, t tagRef, cache map[string]int64) (int64, *fieldError) {
+	key := strings.ToLower(t.name)
+	if id, ok := cache[key]; ok {
+		return id, nil
+	}
+	if fe := s.checkTagName(a, t.name); fe != nil {
+		return 0, fe
+	}
+	return s.findOrCreateTag(ctx, q, a, t, cache)
+}
+
+// findOrCreateTag is ensureTag without the tag policy, for copies of
+// events written elsewhere.
+func (s *Store) findOrCreateTag(ctx context.Context, q querier, a *Actor, t tagRef, cache map[string]int64) (int64, *fieldError) {
 	key := strings.ToLower(t.name)
 	if id, ok := cache[key]; ok {
 		return id, nil

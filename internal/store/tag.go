@@ -87,7 +87,8 @@ func (s *Store) TagByRef(ctx context.Context, ref string) (Tag, error) {
 }
 
 // SaveTag creates a tag (returning the existing one of the same name) or,
-// with t.ID set, updates it.
+// with t.ID set, updates it. A name in the namespace of an enabled taxonomy
+// must be one the taxonomy defines (see SetTagPolicy).
 func (s *Store) SaveTag(ctx context.Context, a *Actor, t Tag) (Tag, error) {
 	if err := a.canWrite("perm_tag_editor"); err != nil {
 		return t, err
@@ -101,6 +102,9 @@ func (s *Store) SaveTag(ctx context.Context, a *Actor, t Tag) (Tag, error) {
 	}
 	if !validColour(t.Colour) {
 		return t, invalidf("colour %q is not of the form #rrggbb", t.Colour)
+	}
+	if fe := s.checkTagName(a, t.Name); fe != nil {
+		return t, tagRefusal(fe)
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var existing int64
@@ -181,6 +185,11 @@ func (s *Store) TagEvent(ctx context.Context, a *Actor, target string, isAttribu
 		if tag.LocalOnly && !local && !remove {
 			return invalidf("tag %q may only be attached locally", tag.Name)
 		}
+		if !remove {
+			if err := s.checkAttach(ctx, tx, a, e.id, attrID, tag.Name); err != nil {
+				return err
+			}
+		}
 		var res sql.Result
 		switch {
 		case remove && isAttribute:
@@ -205,6 +214,22 @@ func (s *Store) TagEvent(ctx context.Context, a *Actor, target string, isAttribu
 		}
 		return s.touchEvent(ctx, tx, e.id)
 	})
+}
+
+// checkAttach applies the tag policy to one tag about to be attached to an
+// event (attributeID 0) or an attribute.
+func (s *Store) checkAttach(ctx context.Context, q querier, a *Actor, eventID, attributeID int64, name string) error {
+	if fe := s.checkTagName(a, name); fe != nil {
+		return tagRefusal(fe)
+	}
+	prior, err := s.attachedTagNames(ctx, q, a, eventID, attributeID)
+	if err != nil {
+		return err
+	}
+	if fe := s.checkExclusive(a, prior, name); fe != nil {
+		return tagRefusal(fe)
+	}
+	return nil
 }
 
 // TagIDsMatching resolves a tag filter term: a number is a tag id, anything
