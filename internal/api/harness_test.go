@@ -25,6 +25,14 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	e, _ := newEnvWith(t, nil)
+	return e
+}
+
+// newEnvWith is newEnv with a hook that configures the store before the
+// API opens its knowledge registries, which it returns.
+func newEnvWith(t *testing.T, setup func(context.Context, *store.Store) error) (*env, *Knowledge) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "cairn.db"), store.Options{})
 	if err != nil {
@@ -36,9 +44,19 @@ func newEnv(t *testing.T) *env {
 		KeyHash: auth.HashKey(key), RawKey: key}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(New(st, slog.New(slog.DiscardHandler), Config{CairnVersion: "test"}))
+	if setup != nil {
+		if err := setup(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log := slog.New(slog.DiscardHandler)
+	k, err := OpenKnowledge(ctx, st, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(st, log, Config{CairnVersion: "test", Knowledge: k}))
 	t.Cleanup(srv.Close)
-	return &env{t: t, st: st, srv: srv, admin: key}
+	return &env{t: t, st: st, srv: srv, admin: key}, k
 }
 
 // call sends a request and decodes the JSON answer into a generic value.

@@ -3,12 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
-	"github.com/cairn-intel/cairn/internal/auth"
 	"github.com/cairn-intel/cairn/internal/galaxy"
 	"github.com/cairn-intel/cairn/internal/store"
 	"github.com/cairn-intel/cairn/internal/warninglist"
@@ -18,33 +14,12 @@ import (
 // packages' test data configured.
 func newKnowledgeEnv(t *testing.T) (*env, *Knowledge) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "cairn.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	key := auth.NewKey()
-	if _, err := st.Initialise(ctx, store.Bootstrap{OrgName: "Host", AdminEmail: "admin@host.test",
-		KeyHash: auth.HashKey(key), RawKey: key}); err != nil {
-		t.Fatal(err)
-	}
-	if err := warninglist.SetDir(ctx, st, "../warninglist/testdata/lists"); err != nil {
-		t.Fatal(err)
-	}
-	if err := galaxy.SetDir(ctx, st, "../galaxy/testdata/misp"); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	s := New(st, log, Config{CairnVersion: "test"})
-	k, err := OpenKnowledge(ctx, st, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.UseKnowledge(k)
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	return &env{t: t, st: st, srv: srv, admin: key}, k
+	return newEnvWith(t, func(ctx context.Context, st *store.Store) error {
+		if err := warninglist.SetDir(ctx, st, "../warninglist/testdata/lists"); err != nil {
+			return err
+		}
+		return galaxy.SetDir(ctx, st, "../galaxy/testdata/misp")
+	})
 }
 
 func TestWarninglistsIndexAndView(t *testing.T) {

@@ -74,18 +74,11 @@ query planner's statistics. Use it before 'cairn bench http'.`,
 }
 
 func runBenchLoad(ctx context.Context, out io.Writer, g *globals, gn *gen.Generator) error {
-	log, err := g.logger()
-	if err != nil {
-		return err
-	}
-	st, err := g.openStore(ctx, log)
+	st, _, err := g.openInstance(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := initialiseLikeServe(ctx, g, st, log); err != nil {
-		return err
-	}
 	actor, err := st.CLIActor(ctx, "")
 	if err != nil {
 		return err

@@ -46,18 +46,11 @@ type feedEnv struct {
 // withFeeds opens the instance (initialising it as 'cairn serve' would)
 // and runs fn.
 func withFeeds(ctx context.Context, g *globals, fn func(*feedEnv) error) error {
-	log, err := g.logger()
-	if err != nil {
-		return err
-	}
-	st, err := g.openStore(ctx, log)
+	st, log, err := g.openInstance(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := initialiseLikeServe(ctx, g, st, log); err != nil {
-		return err
-	}
 	return fn(&feedEnv{st: st, log: log})
 }
 

@@ -56,18 +56,11 @@ events or items inside events were rejected (the report lists them and why),
 }
 
 func runImport(ctx context.Context, g *globals, out io.Writer, as string, asJSON bool, paths []string) error {
-	log, err := g.logger()
-	if err != nil {
-		return err
-	}
-	st, err := g.openStore(ctx, log)
+	st, log, err := g.openInstance(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := initialiseLikeServe(ctx, g, st, log); err != nil {
-		return err
-	}
 	actor, err := st.CLIActor(ctx, as)
 	if as != "" && errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("--as %s: there is no user with this e-mail", as)

@@ -87,6 +87,24 @@ func (g *globals) logger() (*slog.Logger, error) {
 // databasePath is the SQLite file inside the data directory.
 func (g *globals) databasePath() string { return filepath.Join(g.dataDir, "cairn.db") }
 
+// openInstance opens the instance's database, initialising the instance as
+// the first 'cairn serve' would when it is new. The caller closes the store.
+func (g *globals) openInstance(ctx context.Context) (*store.Store, *slog.Logger, error) {
+	log, err := g.logger()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := g.openStore(ctx, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := initialiseLikeServe(ctx, g, st, log); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, log, nil
+}
+
 // openStore opens the instance's database, creating the data directory
 // with owner-only permissions.
 func (g *globals) openStore(ctx context.Context, log *slog.Logger) (*store.Store, error) {

@@ -68,16 +68,7 @@ func (s *Store) usableSharingGroups(ctx context.Context, orgID int64, siteAdmin 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return scanIDs(rows)
 }
 
 // The access filter. These functions are the only place that decides what an

@@ -182,3 +182,17 @@ func (s *Store) Optimize(ctx context.Context, full bool) error {
 	_, err := s.exec(ctx, q)
 	return err
 }
+
+// scanIDs reads a one-column result of ids and closes the rows.
+func scanIDs(rows *sql.Rows) ([]int64, error) {
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
