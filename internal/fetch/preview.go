@@ -94,9 +94,7 @@ func (p *Puller) previewMISP(ctx context.Context, f store.Feed, src *source, pv 
 		return err
 	}
 	pv.Bytes = m.rep.Bytes
-	for _, rj := range m.rep.Rejects {
-		pv.Rejects = append(pv.Rejects, rj)
-	}
+	pv.Rejects = append(pv.Rejects, m.rep.Rejects...)
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Timestamp > entries[j].Timestamp })
 	if len(entries) > limit {
 		entries, pv.Truncated = entries[:limit], true

@@ -183,17 +183,6 @@ func (r *run) reject(rej Rejection) {
 		"event_uuid", rej.EventUUID, "reason", rej.Reason)
 }
 
-// refusal reports whether err is the store refusing one event (invalid,
-// forbidden, conflicting) rather than failing.
-func refusal(err error) bool {
-	for _, kind := range []error{store.ErrInvalid, store.ErrForbidden, store.ErrConflict, store.ErrNotFound} {
-		if errors.Is(err, kind) {
-			return true
-		}
-	}
-	return false
-}
-
 // refusalText phrases a refusal without the kind prefix the store adds.
 func refusalText(err error) string {
 	var ve *store.ValidationError

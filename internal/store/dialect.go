@@ -1,7 +1,6 @@
 package store
 
 import (
-	"strconv"
 	"strings"
 )
 
@@ -32,25 +31,3 @@ func (sqliteDialect) ddl(q string) string {
 func (sqliteDialect) rebind(q string) string { return q }
 
 func (sqliteDialect) singleWriter() bool { return true }
-
-// rebindDollar rewrites ? placeholders as $1, $2, ... for PostgreSQL,
-// leaving question marks inside string literals alone.
-func rebindDollar(q string) string {
-	var b strings.Builder
-	b.Grow(len(q) + 16)
-	n, inString := 0, false
-	for i := 0; i < len(q); i++ {
-		c := q[i]
-		switch {
-		case c == '\'':
-			inString = !inString
-		case c == '?' && !inString:
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
-}

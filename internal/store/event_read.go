@@ -50,13 +50,6 @@ func And(conds ...Cond) Cond {
 	return Cond{SQL: strings.Join(parts, " AND "), Args: args}
 }
 
-func (c Cond) orTrue() Cond {
-	if c.SQL == "" {
-		return Cond{SQL: "1=1"}
-	}
-	return c
-}
-
 const eventColumns = `e.id, e.uuid, e.org_id, e.orgc_id, e.user_id, e.info, e.date, e.threat_level_id,
 	e.analysis, e.distribution, e.sharing_group_id, e.published, e.timestamp, e.publish_timestamp,
 	e.sighting_timestamp, e.attribute_count, e.locked, e.disable_correlation, e.extends_uuid,
