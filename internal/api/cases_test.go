@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -268,6 +269,33 @@ func TestEventSearchAttributeLevelFilters(t *testing.T) {
 				if got[info] != n {
 					t.Errorf("got %v, want %v", got, tc.want)
 				}
+			}
+		})
+	}
+}
+
+func TestAddTagCreatesOrExplains(t *testing.T) {
+	e := newEnv(t)
+	ev := e.addEvent(e.admin, map[string]any{"info": "tagging"})
+	user := e.user("Taggers", 3) // perm_tagger but not perm_tag_editor
+	mine := e.addEvent(user, map[string]any{"info": "mine"})
+	cases := []struct {
+		name, key, event, tag string
+		saved                 bool
+		reason                string
+	}{
+		{"new free tag is created", e.admin, ev, "newfree:tag", true, ""},
+		{"unknown value of an enabled taxonomy", e.admin, ev, "tlp:bogus", false, "tlp"},
+		{"a user who may not create tags", user, mine, "brand:new", false, "may not create tags"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out := e.must(200, "POST", "/events/addTag", tc.key, map[string]any{"event": tc.event, "tag": tc.tag})
+			if out["saved"] != tc.saved {
+				t.Fatalf("got %v, want saved=%v", out, tc.saved)
+			}
+			if reason, _ := out["errors"].(string); !tc.saved && !strings.Contains(reason, tc.reason) {
+				t.Errorf("got reason %q, want it to mention %q", reason, tc.reason)
 			}
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cairn-intel/cairn/internal/feed"
 	"github.com/cairn-intel/cairn/internal/fetch"
 	"github.com/cairn-intel/cairn/internal/misp"
 	"github.com/cairn-intel/cairn/internal/store"
@@ -32,6 +33,11 @@ func (s *Server) puller(ctx context.Context) *fetch.Puller {
 }
 
 func (s *Server) feedsIndex(q *request) (any, error) {
+	// Feeds and their pull reports are the instance's plumbing: what it
+	// downloads, from where, and the text of refused lines. Site admins only.
+	if err := requireSiteAdmin(q.actor); err != nil {
+		return nil, err
+	}
 	feeds, err := s.st.Feeds(q.ctx())
 	if err != nil {
 		return nil, err
@@ -57,6 +63,9 @@ func (s *Server) orgBrief(ctx context.Context, id int64) map[string]any {
 }
 
 func (s *Server) feedView(q *request) (any, error) {
+	if err := requireSiteAdmin(q.actor); err != nil {
+		return nil, err
+	}
 	f, err := s.feedOf(q)
 	if err != nil || q.r.Method == http.MethodHead {
 		return nil, err
@@ -312,7 +321,7 @@ func feedJSON(f store.Feed, now time.Time) map[string]any {
 		input = "local"
 	}
 	return map[string]any{
-		"id": itoa(f.ID), "name": f.Name, "provider": f.Provider, "url": f.URL, "rules": "",
+		"id": itoa(f.ID), "name": f.Name, "provider": f.Provider, "url": feed.RedactURL(f.URL), "rules": "",
 		"enabled": f.Enabled, "distribution": itoa(f.Distribution), "sharing_group_id": itoa(f.SharingGroupID),
 		"tag_id": "0", "default": f.Default, "source_format": f.SourceFormat, "fixed_event": f.FixedEvent,
 		"delta_merge": f.DeltaMerge, "event_id": itoa(f.EventID), "publish": f.Publish,
@@ -395,7 +404,9 @@ func (in *feedInput) apply(ctx context.Context, st *store.Store, f *store.Feed) 
 	}
 	setS(&f.Name, in.Name)
 	setS(&f.Provider, in.Provider)
-	setS(&f.URL, in.URL)
+	if in.URL == nil || string(*in.URL) != feed.RedactURL(f.URL) { // a masked URL posted back keeps the stored one
+		setS(&f.URL, in.URL)
+	}
 	setS(&f.SourceFormat, in.SourceFormat)
 	setS(&f.UserAgent, in.UserAgent)
 	setS(&f.CAPin, in.CAPin)

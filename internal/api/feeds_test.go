@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -120,9 +121,36 @@ func TestFeedWritesNeedSiteAdmin(t *testing.T) {
 			t.Errorf("%s %s: got %v", c.method, c.path, out)
 		}
 	}
-	view := e.secretFree(200, "GET", "/feeds/view/"+id, orgAdmin, nil)
+	// Reads are site-admin only too: reports quote refused lines and errors.
+	for _, path := range []string{"/feeds/view/" + id, "/feeds/index"} {
+		e.secretFree(403, "GET", path, orgAdmin, nil)
+	}
+	view := e.secretFree(200, "GET", "/feeds/view/"+id, e.admin, nil)
 	if get(view, "Feed", "auth_secret") != secretMask {
 		t.Errorf("got %v, want the key masked", get(view, "Feed", "auth_secret"))
+	}
+}
+
+func TestFeedURLCredentialsAreMasked(t *testing.T) {
+	e := newEnv(t)
+	added := e.must(200, "POST", "/feeds/add", e.admin, map[string]any{"name": "creds",
+		"url": "http://bob:hunter2@127.0.0.1:9/list.txt?auth-key=TOPSECRET123", "source_format": "freetext"})
+	id := get(added, "Feed", "id").(string)
+	for _, path := range []string{"/feeds/view/" + id, "/feeds/index"} {
+		_, out, _ := e.call("GET", path, e.admin, nil)
+		if text := fmt.Sprint(out); strings.Contains(text, "hunter2") || strings.Contains(text, "TOPSECRET123") {
+			t.Errorf("GET %s shows a credential of the URL: %s", path, text)
+		}
+	}
+	// Posting the masked URL back, as PyMISP's enable_feed does, keeps the stored one.
+	view := e.must(200, "GET", "/feeds/view/"+id, e.admin, nil)
+	e.must(200, "POST", "/feeds/edit/"+id, e.admin, map[string]any{"url": get(view, "Feed", "url")})
+	f, err := e.st.FeedByRef(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(f.URL, "TOPSECRET123") {
+		t.Errorf("got stored URL %q, want the credentials kept", f.URL)
 	}
 }
 

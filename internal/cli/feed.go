@@ -222,7 +222,7 @@ func (e *feedEnv) list(ctx context.Context, out io.Writer, asJSON bool) error {
 	}
 	lines := make([]feedLine, 0, len(feeds))
 	for _, f := range feeds {
-		lines = append(lines, feedLine{ID: f.ID, Name: f.Name, Format: f.SourceFormat, URL: f.URL, Enabled: f.Enabled,
+		lines = append(lines, feedLine{ID: f.ID, Name: f.Name, Format: f.SourceFormat, URL: feed.RedactURL(f.URL), Enabled: f.Enabled,
 			Schedule: fetch.FormatSchedule(f.Schedule), Health: fetch.HealthOf(f, e.st.Now())})
 	}
 	if asJSON {

@@ -193,6 +193,10 @@ func (m *mispPull) save(ctx context.Context, ready []manifestEntry) error {
 				m.rep.reject(RejectedLine{Where: e.UUID, Reason: "cannot read the event: " + err.Error()})
 				continue
 			}
+			if ev.UUID == nil || !strings.EqualFold(strings.TrimSpace(*ev.UUID), e.UUID) {
+				m.rep.reject(RejectedLine{Where: e.UUID, Reason: "the file holds another event than the manifest names"})
+				continue
+			}
 			if narrowed := m.prepare(ev, e); narrowed > 0 {
 				m.rep.note("event %s: %d item(s) shared with a sharing group of the source kept to your "+
 					"organisation", e.UUID, narrowed)

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cairn-intel/cairn/internal/feed"
 	"github.com/cairn-intel/cairn/internal/store"
 )
 
@@ -56,7 +57,7 @@ func (p *Puller) newSource(f store.Feed, rep *Report) (*source, error) {
 	}
 	if f.Insecure {
 		rep.Insecure = true
-		p.log.Warn("feed TLS verification is off", "action", "feed_pull", "feed", f.Name, "url", f.URL)
+		p.log.Warn("feed TLS verification is off", "action", "feed_pull", "feed", f.Name, "url", feed.RedactURL(f.URL))
 	}
 	s.client = p.httpClient(cfg, f)
 	return s, nil
@@ -281,11 +282,11 @@ func (s *source) redact(err error) error {
 }
 
 func (s *source) redactText(t string) string {
-	if s.f.AuthSecret == "" {
-		return t
+	secrets := feed.URLSecrets(s.f.URL)
+	if s.f.AuthSecret != "" {
+		secrets = append(secrets, s.f.AuthSecret)
 	}
-	t = strings.ReplaceAll(t, url.PathEscape(s.f.AuthSecret), "********")
-	return strings.ReplaceAll(t, s.f.AuthSecret, "********")
+	return feed.RedactText(t, secrets)
 }
 
 // redactedError shows a message without the secret but keeps the cause

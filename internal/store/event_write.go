@@ -452,6 +452,9 @@ func (w *eventWriter) update(ctx context.Context, p *eventPlan, cur storedEvent)
 	if !w.a.canEdit(cur) {
 		return errNoPermission
 	}
+	if err := w.mayOverwrite(ctx, p, cur); err != nil {
+		return err
+	}
 	if p.timestamp > 0 && p.timestamp <= cur.timestamp {
 		if w.opts.Mode == ModeUpsert {
 			w.res.Outcome = OutcomeSkipped
@@ -516,10 +519,34 @@ func (w *eventWriter) updateEventRow(ctx context.Context, p *eventPlan, cur stor
 	return err
 }
 
-// receivedThroughSync reports whether a created event arrived from another
-// instance through a sync user, which MISP marks as locked.
+// receivedThroughSync reports whether a created event is a copy of one
+// written elsewhere (import, feed, sync), which MISP marks as locked.
 func (w *eventWriter) receivedThroughSync() bool {
-	return w.opts.Preserve && w.a.Role.Perms["perm_sync"] && !w.a.SiteAdmin()
+	return w.opts.Preserve
+}
+
+// mayOverwrite guards copies written elsewhere (imports, feeds, sync): they
+// may update only an event that itself arrived from elsewhere (locked) and
+// that has the same creator organisation, never an event made here.
+func (w *eventWriter) mayOverwrite(ctx context.Context, p *eventPlan, cur storedEvent) error {
+	if !w.opts.Preserve {
+		return nil
+	}
+	if !cur.locked {
+		return forbiddenf("event %s was created on this instance; imports and feeds do not overwrite it", cur.uuid)
+	}
+	if p.orgc == nil || (p.orgc.UUID == "" && p.orgc.Name == "") {
+		return nil
+	}
+	var storedUUID, storedName string
+	if err := w.tx.QueryRowContext(ctx, w.s.Rebind(`SELECT uuid, name FROM organisations WHERE id = ?`), cur.orgcID).
+		Scan(&storedUUID, &storedName); err != nil {
+		return err
+	}
+	if (p.orgc.UUID != "" && p.orgc.UUID != storedUUID) || (p.orgc.UUID == "" && !strings.EqualFold(p.orgc.Name, storedName)) {
+		return forbiddenf("event %s exists here with another creator organisation (%s)", cur.uuid, storedName)
+	}
+	return nil
 }
 
 // resolveOrgc decides the creator organisation: the actor's own, unless a

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -53,8 +54,8 @@ func TestUpsertCreatesEventWithoutDistribution(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Distribution != 1 || e.Locked {
-		t.Errorf("got distribution %d locked %v, want 1 and false", e.Distribution, e.Locked)
+	if e.Distribution != 1 || !e.Locked {
+		t.Errorf("got distribution %d locked %v, want 1 and true (a copy of an event made elsewhere)", e.Distribution, e.Locked)
 	}
 	again, err := s.SaveEvent(ctx, a, event(t, `{"uuid": "6a1f0c2e-0000-4000-8000-000000000001", "info": "feed event",
 		"timestamp": "1700000000"}`), SaveOptions{Mode: ModeUpsert, Preserve: true})
@@ -116,5 +117,44 @@ func TestIDsAreNotReusedAfterDelete(t *testing.T) {
 	}
 	if second.EventID == first.EventID || e2.Attribute[0].ID == e.Attribute[0].ID {
 		t.Errorf("got event %d and attribute %d again after deleting them", second.EventID, e2.Attribute[0].ID)
+	}
+}
+
+func TestCopiesDoNotOverwriteLocalOrForeignEvents(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	local, err := s.SaveEvent(ctx, a, event(t, `{"uuid": "7c2e0000-0000-4000-8000-000000000001", "info": "made here",
+		"timestamp": "1700000000"}`), SaveOptions{Mode: ModeCreate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imported, err := s.SaveEvent(ctx, a, event(t, `{"uuid": "7c2e0000-0000-4000-8000-000000000002", "info": "from CIRCL",
+		"timestamp": "1700000000", "Orgc": {"name": "CIRCL", "uuid": "55f6ea5e-2c60-40e5-964f-47a8950d210f"}}`),
+		SaveOptions{Mode: ModeUpsert, Preserve: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, doc string
+		refused   bool
+	}{
+		{"a feed copy of a local event", `{"uuid": "` + local.UUID + `", "info": "hijack", "timestamp": "1800000000",
+			"Orgc": {"name": "Host", "uuid": "` + a.Org.UUID + `"}}`, true},
+		{"another creator for an imported event", `{"uuid": "` + imported.UUID + `", "info": "hijack", "timestamp": "1800000000",
+			"Orgc": {"name": "Evil Org", "uuid": "eeeeeeee-0000-4000-8000-000000000001"}}`, true},
+		{"a newer copy from the same creator", `{"uuid": "` + imported.UUID + `", "info": "from CIRCL, v2", "timestamp": "1800000000",
+			"Orgc": {"name": "CIRCL", "uuid": "55f6ea5e-2c60-40e5-964f-47a8950d210f"}}`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.SaveEvent(ctx, a, event(t, tc.doc), SaveOptions{Mode: ModeUpsert, Preserve: true})
+			if refused := errors.Is(err, ErrForbidden); refused != tc.refused {
+				t.Errorf("got %v, want refused=%v", err, tc.refused)
+			}
+		})
+	}
+	e, err := s.EventByRef(ctx, a, local.UUID, LoadOptions{})
+	if err != nil || e.Info != "made here" {
+		t.Errorf("the local event changed: %q, %v", e.Info, err)
 	}
 }

@@ -178,7 +178,7 @@ func (s *Store) TagEvent(ctx context.Context, a *Actor, target string, isAttribu
 		if err != nil {
 			return err
 		}
-		tag, err := s.TagByRef(ctx, tagRef)
+		tag, err := s.tagForAttach(ctx, tx, a, tagRef, remove)
 		if err != nil {
 			return err
 		}
@@ -247,4 +247,23 @@ func (s *Store) TagIDsMatching(ctx context.Context, term string) ([]int64, error
 		return nil, err
 	}
 	return scanIDs(rows)
+}
+
+// tagForAttach finds the tag to attach or detach; a tag named for attaching
+// that does not exist yet is created when the actor may create tags (and
+// the taxonomy policy allows the name), as MISP's addTag does.
+func (s *Store) tagForAttach(ctx context.Context, tx *sql.Tx, a *Actor, ref string, remove bool) (Tag, error) {
+	tag, err := s.TagByRef(ctx, ref)
+	if err == nil || !errors.Is(err, ErrNotFound) {
+		return tag, err
+	}
+	if _, numeric := strconv.ParseInt(strings.TrimSpace(ref), 10, 64); numeric == nil || remove {
+		return tag, notFoundf("tag %q does not exist", ref)
+	}
+	id, fe := s.ensureTag(ctx, tx, a, tagRef{name: strings.TrimSpace(ref)}, map[string]int64{})
+	if fe != nil {
+		return tag, invalidf("%s", fe.reason)
+	}
+	tag, err = scanTag(tx.QueryRowContext(ctx, s.Rebind(`SELECT `+tagColumns+` FROM tags t WHERE t.id = ?`), id))
+	return tag, err
 }
