@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/google/uuid"
 
 	"github.com/cairn-intel/cairn/internal/store"
 )
@@ -63,7 +66,27 @@ func checkTarget(dir string) error {
 	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
 		return fmt.Errorf("%s holds files but no manifest.json: not replacing it", dir)
 	}
+	for _, e := range entries {
+		if !isFeedFile(e) {
+			return fmt.Errorf("%s holds %s, which is not part of a feed: not replacing it", dir, e.Name())
+		}
+	}
 	return nil
+}
+
+// isFeedFile reports whether a directory entry is one an export writes:
+// manifest.json, hashes.csv or <uuid>.json.
+func isFeedFile(e os.DirEntry) bool {
+	name := e.Name()
+	if e.IsDir() {
+		return false
+	}
+	if name == "manifest.json" || name == "hashes.csv" {
+		return true
+	}
+	u, ok := strings.CutSuffix(name, ".json")
+	_, err := uuid.Parse(u)
+	return ok && err == nil
 }
 
 // replaceDir puts the directory tmp in the place of dir.
