@@ -320,8 +320,20 @@ func (s *Server) warninglistsCheckValue(q *request) (any, error) {
 		if _, done := out[v]; done {
 			continue
 		}
-		for _, h := range m.Check(v, "") {
-			out[v] = append(out[v], map[string]string{"id": itoa(h.ListID), "name": h.Name, "matched": h.Matched})
+		// A composite value ("192.0.2.1|443", "evil.example|198.51.100.7") is
+		// checked whole and by each half, as its halves are stored.
+		parts := []string{v}
+		if left, right, ok := strings.Cut(v, "|"); ok {
+			parts = append(parts, left, right)
+		}
+		seen := map[string]bool{}
+		for _, part := range parts {
+			for _, h := range m.Check(part, "") {
+				if key := itoa(h.ListID) + "\x00" + h.Matched; !seen[key] {
+					seen[key] = true
+					out[v] = append(out[v], map[string]string{"id": itoa(h.ListID), "name": h.Name, "matched": h.Matched})
+				}
+			}
 		}
 	}
 	return out, nil

@@ -146,6 +146,8 @@ func TestWarninglistsCheckValue(t *testing.T) {
 			`{"10.1.1.1":[{"id":"3","matched":"10.0.0.0/8","name":"Cairn: private IPv4 ranges (RFC 1918)"}]}`},
 		{"repeated value once", []any{"::1", "::1"},
 			`{"::1":[{"id":"4","matched":"::1/128","name":"Cairn: loopback addresses"}]}`},
+		{"composite value by its halves", []any{"192.0.2.1|443"},
+			`{"192.0.2.1|443":[{"id":"1","matched":"192.0.2.0/24","name":"Cairn: IPv4 documentation ranges (RFC 5737)"}]}`},
 		{"no hit", []any{"8.8.8.8", "d41d8cd98f00b204e9800998ecf8427e"}, `{}`},
 		{"nothing", []any{}, `{}`},
 	}
