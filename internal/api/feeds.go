@@ -123,6 +123,9 @@ func (s *Server) feedAdd(q *request) (any, error) {
 	if err := in.apply(q.ctx(), s.st, &f); err != nil {
 		return nil, feedSaveFail(q, "add", err)
 	}
+	if err := remoteLocalPath("", f.URL); err != nil {
+		return nil, err
+	}
 	created, err := s.st.CreateFeed(q.ctx(), f)
 	if err != nil {
 		return nil, feedSaveFail(q, "add", err)
@@ -144,8 +147,12 @@ func (s *Server) feedEdit(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	before := f.URL
 	if err := in.apply(q.ctx(), s.st, &f); err != nil {
 		return nil, feedSaveFail(q, "edit", err)
+	}
+	if err := remoteLocalPath(before, f.URL); err != nil {
+		return nil, err
 	}
 	updated, err := s.st.UpdateFeed(q.ctx(), f)
 	if err != nil {
@@ -292,6 +299,18 @@ func nonNilStrings(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// remoteLocalPath refuses a feed URL that names a local file when it comes
+// through the API: a local feed reads a file of the server, and its pull
+// report quotes the lines it refuses, so only the operator at the command
+// line (cairn feed add), who can read the files anyway, may set one.
+func remoteLocalPath(before, after string) error {
+	if after == before || !fetch.IsLocal(after) {
+		return nil
+	}
+	return &httpError{status: http.StatusForbidden,
+		msg: "A feed reading a local path can be set only with the cairn command line (cairn feed add)."}
 }
 
 // requireFeedAdmin admits site administrators with a writable key: feeds

@@ -214,3 +214,16 @@ func TestFeedAddRefusesBadSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestLocalPathFeedsOnlyFromTheCommandLine(t *testing.T) {
+	e := newEnv(t)
+	for _, url := range []string{"/etc/passwd", "file:///etc/passwd", "tls.key"} {
+		out := e.must(403, "POST", "/feeds/add", e.admin, map[string]any{"name": "local " + url, "url": url})
+		if !strings.Contains(fmt.Sprint(out["message"]), "command line") {
+			t.Errorf("%s: got %v, want the command line named", url, out)
+		}
+	}
+	src, _ := feedSource(t)
+	added := e.must(200, "POST", "/feeds/add", e.admin, map[string]any{"name": "remote", "url": src.URL})
+	e.must(403, "POST", "/feeds/edit/"+get(added, "Feed", "id").(string), e.admin, map[string]any{"url": "/etc/passwd"})
+}
