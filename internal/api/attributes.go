@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -133,13 +134,89 @@ func (s *Server) attributesRestSearch(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	attrs, total, err := search.Attributes(q.ctx(), s.st, q.actor, p)
+	if p.ReturnFormat != "json" {
+		return s.writeExport(q, p, search.ScopeAttributes)
+	}
+	attrs, total, next, err := search.AttributesAfter(q.ctx(), s.st, q.actor, p)
 	if err != nil {
 		return nil, err
 	}
 	q.w.Header().Set("X-Result-Count", itoa(total))
+	setCursor(q, next)
 	s.writeAttributeList(q, attrs)
 	return nil, nil
+}
+
+// setCursor sends the continuation cursor of a restSearch answer, if any.
+func setCursor(q *request, cursor string) {
+	if cursor != "" {
+		q.w.Header().Set("X-Cairn-Cursor", cursor)
+	}
+}
+
+// writeExport streams a restSearch answer in an export format, written as
+// the rows are read. The headers go out before the body, so
+// X-Result-Count is sent only for count, whose body is the number; the
+// continuation cursor is known beforehand and sent as X-Cairn-Cursor. An
+// error met before the first byte is answered as usual; after it, the body
+// ends early and the error is logged.
+func (s *Server) writeExport(q *request, p search.Params, scope search.Scope) (any, error) {
+	opts, err := search.ParseExportOptions(p.ReturnFormat, q.body, q.named)
+	if err != nil {
+		return nil, err
+	}
+	scheme := "https://"
+	if q.r.TLS == nil {
+		scheme = "http://"
+	}
+	opts.SIDBase, opts.BaseURL, opts.Now = q.actor.User.NIDSSID, scheme+q.r.Host, s.st.Now()
+	x, err := search.PrepareExport(q.ctx(), s.st, q.actor, p, opts, scope)
+	if err != nil {
+		return nil, err
+	}
+
+	h := q.w.Header()
+	h.Set("Content-Type", x.ContentType())
+	h.Set("X-Response-Format", x.ResponseFormat())
+	setCursor(q, x.Cursor())
+	if q.r.Method == http.MethodHead {
+		return nil, nil
+	}
+
+	body := &lazyBody{q: q}
+	if p.ReturnFormat == "count" {
+		return nil, s.writeCount(q, x, body)
+	}
+	w := bufio.NewWriterSize(body, 64<<10)
+	n, err := x.Run(q.ctx(), w)
+	if err == nil {
+		err = w.Flush()
+	}
+	action := "export_" + p.ReturnFormat
+	switch {
+	case err == nil:
+		s.log.Debug("export written", "action", action, "path", q.r.URL.Path, "attributes_read", n)
+	case body.started && q.ctx().Err() != nil:
+		s.log.Warn("export cut short: the client went away", "action", action, "path", q.r.URL.Path)
+	case body.started:
+		// The status line is out: the body ends early and the log says why.
+		s.log.Error("export cut short", "action", action, "path", q.r.URL.Path, "error", err)
+	default:
+		return nil, err
+	}
+	return nil, nil
+}
+
+// writeCount answers the count format: the number, also in X-Result-Count.
+func (s *Server) writeCount(q *request, x *search.Export, body *lazyBody) error {
+	var buf bytes.Buffer
+	n, err := x.Run(q.ctx(), &buf)
+	if err != nil {
+		return err
+	}
+	q.w.Header().Set("X-Result-Count", itoa(n))
+	_, _ = body.Write(buf.Bytes()) // the client went away: nothing left to tell it
+	return nil
 }
 
 // writeAttributeList writes {"response": {"Attribute": [...]}} in chunks,

@@ -209,7 +209,10 @@ func (s *Server) eventsRestSearch(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	events, total, err := search.Events(q.ctx(), s.st, q.actor, p)
+	if p.ReturnFormat != "json" {
+		return s.writeExport(q, p, search.ScopeEvents)
+	}
+	events, total, next, err := search.EventsAfter(q.ctx(), s.st, q.actor, p)
 	if err != nil {
 		return nil, err
 	}
@@ -217,6 +220,7 @@ func (s *Server) eventsRestSearch(q *request) (any, error) {
 		return nil, err
 	}
 	q.w.Header().Set("X-Result-Count", itoa(total))
+	setCursor(q, next)
 	out := make([]map[string]any, 0, len(events))
 	for _, e := range events {
 		out = append(out, map[string]any{"Event": e})
@@ -224,8 +228,9 @@ func (s *Server) eventsRestSearch(q *request) (any, error) {
 	return map[string]any{"response": out}, nil
 }
 
-// parseSearch reads restSearch parameters; only json output is served by
-// this build, and a GET without any parameter is refused as MISP does.
+// parseSearch reads restSearch parameters: json and the export formats of
+// package search are served, and a GET without any parameter is refused as
+// MISP does.
 func (s *Server) parseSearch(q *request) (search.Params, error) {
 	p, err := search.ParseRestSearch(q.body, q.named, q.args, s.st.Now())
 	if err != nil {
@@ -234,8 +239,9 @@ func (s *Server) parseSearch(q *request) (search.Params, error) {
 	if q.r.Method == http.MethodGet && p.Empty() {
 		return p, badRequest("Either specify the search terms in the url, or POST a json with the filter parameters.")
 	}
-	if p.ReturnFormat != "json" {
-		return p, badRequest("returnFormat " + p.ReturnFormat + " is not supported yet; use json")
+	if p.ReturnFormat != "json" && !search.IsExportFormat(p.ReturnFormat) {
+		return p, badRequest("returnFormat " + p.ReturnFormat + " is not supported; use json or one of " +
+			strings.Join(search.ExportFormats(), ", "))
 	}
 	if p.EnforceWarninglist || p.IncludeWarninglistHits {
 		k, err := s.knowledge(q.ctx())

@@ -93,7 +93,9 @@ func (e *ParamError) Error() string {
 // such exports only carry published IDS data unless the caller says otherwise.
 func IsRestrictive(format string) bool {
 	switch strings.ToLower(format) {
-	case "text", "hashes", "suricata", "snort", "rpz", "hosts", "openioc", "kunai":
+	// zeek (MISP's bro) feeds a sensor like suricata and snort, so it gets
+	// the same defaults although the reference list does not name it.
+	case "text", "hashes", "suricata", "snort", "rpz", "hosts", "openioc", "kunai", "zeek", "bro":
 		return true
 	}
 	return false

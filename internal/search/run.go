@@ -62,38 +62,59 @@ func limitClause(p Params) (string, []any) {
 // Attributes runs an attributes/restSearch for the actor and returns one
 // page of matching attributes and the total before paging.
 func Attributes(ctx context.Context, st *store.Store, a *store.Actor, p Params) ([]store.Attribute, int64, error) {
+	attrs, total, _, err := AttributesAfter(ctx, st, a, p)
+	return attrs, total, err
+}
+
+// AttributesAfter is Attributes starting after p.Cursor, if given, that
+// also returns the continuation cursor: the position of the page's last
+// row in (timestamp, uuid) order, counted before warninglists drop any, so
+// that a page dropped whole still moves the poll on. The cursor is "" when
+// the search is sorted another way; the total counts the rows after the
+// request's cursor.
+func AttributesAfter(ctx context.Context, st *store.Store, a *store.Actor, p Params) ([]store.Attribute, int64, string, error) {
+	after, err := cursorFilter(p, ScopeAttributes, st.Now())
+	if err != nil {
+		return nil, 0, "", err
+	}
 	b := &builder{ctx: ctx, st: st, a: a, p: p, scope: "attributes"}
 	cond := b.attributeCond()
 	order, err := orderBy(p.Order, attributeOrders, "a")
 	if err != nil || b.none {
-		return nil, 0, err
+		return nil, 0, nextCursor(p, ScopeAttributes, nil), err
 	}
 	acc, accArgs := a.AttributeAccess("a", "e")
-	where := store.And(store.Cond{SQL: acc, Args: accArgs}, store.DeletedFilter(a, "a", store.Deleted(p.Deleted)), cond)
+	where := store.And(store.Cond{SQL: acc, Args: accArgs}, store.DeletedFilter(a, "a", store.Deleted(p.Deleted)), cond,
+		after)
 	from := ` FROM attributes a JOIN events e ON e.id = a.event_id WHERE ` + where.SQL
 	lim, limArgs := limitClause(p)
 	rows, err := st.DB().QueryContext(ctx, st.Rebind(`SELECT `+store.AttributeColumns+`, `+eventSummaryColumns+
 		from+` ORDER BY `+order+lim), append(append([]any{}, where.Args...), limArgs...)...)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, "", err
 	}
 	var attrs []store.Attribute
 	for rows.Next() {
 		at, err := scanAttributeWithEvent(rows)
 		if err != nil {
 			rows.Close()
-			return nil, 0, err
+			return nil, 0, "", err
 		}
 		attrs = append(attrs, at)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, 0, err
+		return nil, 0, "", err
 	}
+	var last *cursorKey
+	if n := len(attrs); n > 0 {
+		last = &cursorKey{TS: attrs[n-1].Timestamp, UUID: attrs[n-1].UUID}
+	}
+	next := nextCursor(p, ScopeAttributes, last)
 	total := int64(len(attrs))
 	if p.Limit > 0 {
 		if err := st.DB().QueryRowContext(ctx, st.Rebind(`SELECT COUNT(*)`+from), where.Args...).Scan(&total); err != nil {
-			return nil, 0, err
+			return nil, 0, "", err
 		}
 	}
 	// Warninglists are applied to the page, as MISP does: a page may come
@@ -101,7 +122,7 @@ func Attributes(ctx context.Context, st *store.Store, a *store.Actor, p Params) 
 	// from this page only.
 	attrs, dropped := store.ApplyWarnings(attrs, p.warningOptions())
 	total -= int64(dropped)
-	return attrs, total, attributeDetails(ctx, st, a, attrs, p)
+	return attrs, total, next, attributeDetails(ctx, st, a, attrs, p)
 }
 
 // attributeDetails adds to the attributes of a search their tags and
@@ -188,48 +209,64 @@ func attachEvents(ctx context.Context, st *store.Store, a *store.Actor, attrs []
 // Events runs an events/restSearch for the actor and returns one page of
 // matching events, fully loaded, and the total before paging.
 func Events(ctx context.Context, st *store.Store, a *store.Actor, p Params) ([]store.Event, int64, error) {
+	events, total, _, err := EventsAfter(ctx, st, a, p)
+	return events, total, err
+}
+
+// EventsAfter is Events starting after p.Cursor, if given, that also
+// returns the continuation cursor: the position of the page's last event
+// in (timestamp, uuid) order, or "" when the search is sorted another way.
+// An event's timestamp moves with every edit of it or its children, so an
+// edited event comes back in a later poll.
+func EventsAfter(ctx context.Context, st *store.Store, a *store.Actor, p Params) ([]store.Event, int64, string, error) {
+	after, err := cursorFilter(p, ScopeEvents, st.Now())
+	if err != nil {
+		return nil, 0, "", err
+	}
 	b := &builder{ctx: ctx, st: st, a: a, p: p, scope: "events"}
 	cond := b.eventSelectCond()
 	order, err := orderBy(p.Order, eventOrders, "e")
 	if err != nil || b.none {
-		return nil, 0, err
+		return nil, 0, nextCursor(p, ScopeEvents, nil), err
 	}
 	acc, accArgs := a.EventAccess("e")
-	where := store.And(store.Cond{SQL: acc, Args: accArgs}, cond)
+	where := store.And(store.Cond{SQL: acc, Args: accArgs}, cond, after)
 	from := ` FROM events e WHERE ` + where.SQL
 	lim, limArgs := limitClause(p)
-	rows, err := st.DB().QueryContext(ctx, st.Rebind(`SELECT e.id`+from+` ORDER BY `+order+lim),
+	rows, err := st.DB().QueryContext(ctx, st.Rebind(`SELECT e.id, e.timestamp, e.uuid`+from+` ORDER BY `+order+lim),
 		append(append([]any{}, where.Args...), limArgs...)...)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, "", err
 	}
 	var ids []int64
+	var last *cursorKey
 	for rows.Next() {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var k cursorKey
+		if err := rows.Scan(&id, &k.TS, &k.UUID); err != nil {
 			rows.Close()
-			return nil, 0, err
+			return nil, 0, "", err
 		}
-		ids = append(ids, id)
+		ids, last = append(ids, id), &k
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, 0, err
+		return nil, 0, "", err
 	}
 	total := int64(len(ids))
 	if p.Limit > 0 {
 		if err := st.DB().QueryRowContext(ctx, st.Rebind(`SELECT COUNT(*)`+from), where.Args...).Scan(&total); err != nil {
-			return nil, 0, err
+			return nil, 0, "", err
 		}
 	}
 	events, err := st.LoadEvents(ctx, a, ids, b.loadOptions())
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, "", err
 	}
 	for i := range events {
 		events[i].ApplyWarnings(p.warningOptions())
 	}
-	return events, total, nil
+	return events, total, nextCursor(p, ScopeEvents, last), nil
 }
 
 // warningOptions turns enforceWarninglist and includeWarninglistHits into
