@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -83,6 +85,15 @@ func (s *Server) errorResponse(q *request, err error) (int, any) {
 		return http.StatusForbidden, saveFail(actionOf(q.path), modelOf(q.path), url, reason(err))
 	case errors.Is(err, store.ErrConflict):
 		return http.StatusForbidden, saveFail(actionOf(q.path), modelOf(q.path), url, reason(err))
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		msg := fmt.Sprintf("The request took longer than the query budget of %s and was stopped; narrow the filters or page with limit.", s.cfg.QueryBudget)
+		s.log.Warn("query budget exceeded", "action", "http", "path", url, "error", err)
+		return http.StatusServiceUnavailable, misperror(msg, url)
+	case errors.Is(err, context.Canceled):
+		s.log.Info("client went away", "action", "http", "path", url)
+		return 499, misperror("The client closed the request.", url)
 	}
 	s.log.Error("request failed", "action", "http", "path", url, "error", err)
 	return http.StatusInternalServerError, misperror("An Internal Error Has Occurred.", url)

@@ -1,8 +1,13 @@
 package api
 
 import (
+	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestRouterPaths(t *testing.T) {
@@ -37,5 +42,16 @@ func TestRouterPaths(t *testing.T) {
 				t.Errorf("a 404 without MISP's message: %v", out)
 			}
 		})
+	}
+}
+
+func TestQueryBudget(t *testing.T) {
+	e := newEnv(t)
+	tight := httptest.NewServer(New(e.st, slog.New(slog.DiscardHandler), Config{QueryBudget: time.Nanosecond}))
+	defer tight.Close()
+	e.srv = tight
+	status, out, _ := e.call("POST", "/attributes/restSearch", e.admin, map[string]any{"value": "198.51.100.7"})
+	if status != http.StatusServiceUnavailable || !strings.Contains(fmt.Sprint(get(out, "message")), "query budget") {
+		t.Errorf("got %d %v, want 503 naming the query budget", status, out)
 	}
 }

@@ -31,12 +31,19 @@ type Config struct {
 	CairnVersion string
 	// MaxBody caps request bodies, in bytes.
 	MaxBody int64
+	// QueryBudget bounds the work of one request: past it, its queries are
+	// cancelled and the client is told so. Zero means DefaultQueryBudget.
+	QueryBudget time.Duration
 	// Knowledge holds the warninglists, taxonomies and galaxies, shared
 	// with the rest of the process; nil loads them from the store's
 	// settings when the server is made. Either way the store checks tags
 	// against its taxonomies from then on.
 	Knowledge *Knowledge
 }
+
+// DefaultQueryBudget is the time one request may spend before its queries
+// are cancelled.
+const DefaultQueryBudget = 2 * time.Minute
 
 // Server answers the REST API.
 type Server struct {
@@ -53,6 +60,9 @@ type Server struct {
 func New(st *store.Store, log *slog.Logger, cfg Config) *Server {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 256 << 20
+	}
+	if cfg.QueryBudget == 0 {
+		cfg.QueryBudget = DefaultQueryBudget
 	}
 	s := &Server{st: st, log: log, cfg: cfg, routes: map[string]route{}}
 	for _, r := range s.routeTable() {
@@ -112,6 +122,11 @@ type route struct {
 // ServeHTTP routes, authenticates and answers one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	// The request's context ends when the client goes away or the budget
+	// passes; every query runs under it and stops then.
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.QueryBudget)
+	defer cancel()
+	r = r.WithContext(ctx)
 	q := &request{r: r, w: w, status: http.StatusOK}
 	defer func() {
 		if p := recover(); p != nil {

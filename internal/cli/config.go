@@ -25,6 +25,7 @@ func serveSettings(c *serveConfig) []setting {
 		{"plain-http", "CAIRN_PLAIN_HTTP", "false", "serve plain HTTP (loopback addresses only)", false, &c.plainHTTP},
 		{"org", "CAIRN_ORG", "Cairn", "name of the host organisation created at first start", false, &c.org},
 		{"admin-email", "CAIRN_ADMIN_EMAIL", "admin@cairn.local", "e-mail of the site administrator created at first start", false, &c.adminEmail},
+		{"query-budget", "CAIRN_QUERY_BUDGET", "2m", "longest time one API request may run before its queries are stopped", false, &c.queryBudget},
 		{"", "CAIRN_ADMIN_KEY", "", "API key of the first administrator (40 letters and digits); first start only", true, &c.adminKey},
 	}
 }

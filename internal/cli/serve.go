@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -9,7 +11,7 @@ import (
 )
 
 type serveConfig struct {
-	listen, tlsCert, tlsKey, plainHTTP, org, adminEmail, adminKey string
+	listen, tlsCert, tlsKey, plainHTTP, org, adminEmail, adminKey, queryBudget string
 }
 
 func init() {
@@ -21,9 +23,13 @@ func (c *serveConfig) server(g *globals) (server.Config, error) {
 	if err != nil {
 		return server.Config{}, err
 	}
+	budget, err := time.ParseDuration(c.queryBudget)
+	if err != nil || budget <= 0 {
+		return server.Config{}, fmt.Errorf("--query-budget: %q is not a positive duration such as 90s or 2m", c.queryBudget)
+	}
 	return server.Config{DataDir: g.dataDir, Listen: c.listen, TLSCert: c.tlsCert, TLSKey: c.tlsKey,
 		PlainHTTP: plain, OrgName: c.org, AdminEmail: c.adminEmail, AdminKey: c.adminKey,
-		Version: Version, Out: os.Stdout}, nil
+		QueryBudget: budget, Version: Version, Out: os.Stdout}, nil
 }
 
 func newServeCmd(g *globals) *cobra.Command {

@@ -32,6 +32,8 @@ type Config struct {
 	AdminEmail string
 	AdminKey   string // optional fixed first key, from CAIRN_ADMIN_KEY
 	Version    string
+	// QueryBudget bounds the work of one API request; zero is the API's default.
+	QueryBudget time.Duration
 	// Out receives the one-time credentials printed at first start.
 	Out io.Writer
 	// Ready, if set, is called with the bound address once listening.
@@ -105,7 +107,7 @@ func Run(ctx context.Context, st *store.Store, c Config, log *slog.Logger) error
 		return err
 	}
 	defer stopFeeds()
-	handler := api.New(st, log, api.Config{CairnVersion: c.Version, Knowledge: know})
+	handler := api.New(st, log, api.Config{CairnVersion: c.Version, Knowledge: know, QueryBudget: c.QueryBudget})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
