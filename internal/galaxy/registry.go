@@ -3,20 +3,15 @@ package galaxy
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/cairn-intel/cairn/internal/catalog"
 )
 
-// Settings is where a Registry finds its directory: the instance settings
-// of the store, whose values are JSON.
-type Settings interface {
-	Setting(ctx context.Context, name string) (string, error)
-	SetSetting(ctx context.Context, name, value string) error
-}
+// Settings is where a Registry finds its directory.
+type Settings = catalog.Settings
 
 // DirSetting names the setting holding the galaxy directory (a JSON string).
 const DirSetting = "galaxies_dir"
@@ -178,21 +173,5 @@ func (r *Registry) ClusterByTag(tagName string) (*Cluster, bool) {
 // SetDir saves the directory to read galaxies from ("" for none), made
 // absolute; a Reload then reads it. The directory must exist.
 func SetDir(ctx context.Context, settings Settings, dir string) error {
-	if dir != "" {
-		st, err := os.Stat(dir)
-		if err != nil {
-			return err
-		}
-		if !st.IsDir() {
-			return fmt.Errorf("%s is not a directory", dir)
-		}
-		if dir, err = filepath.Abs(dir); err != nil {
-			return err
-		}
-	}
-	raw, err := json.Marshal(dir)
-	if err != nil {
-		return err
-	}
-	return settings.SetSetting(ctx, DirSetting, string(raw))
+	return catalog.SaveDir(ctx, settings, DirSetting, dir)
 }

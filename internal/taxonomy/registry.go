@@ -4,19 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/cairn-intel/cairn/internal/catalog"
 )
 
-// Settings is where a Registry keeps its state between runs: the instance
-// settings of the store, whose values are JSON.
-type Settings interface {
-	Setting(ctx context.Context, name string) (string, error)
-	SetSetting(ctx context.Context, name, value string) error
-}
+// Settings is where a Registry keeps its state between runs.
+type Settings = catalog.Settings
 
 // The settings a Registry reads and writes.
 const (
@@ -70,7 +66,7 @@ func (r *Registry) Reload(ctx context.Context) error {
 	enabled, required := map[string]bool{}, map[string]bool{}
 	if r.settings != nil {
 		var err error
-		if dir, err = settingString(ctx, r.settings, DirSetting); err != nil {
+		if dir, err = catalog.String(ctx, r.settings, DirSetting); err != nil {
 			return err
 		}
 		if err := settingMap(ctx, r.settings, EnabledSetting, enabled); err != nil {
@@ -241,37 +237,7 @@ func (r *Registry) enabledTaxonomy(namespace string) *Taxonomy {
 // SetDir saves the directory to read taxonomies from ("" for none), made
 // absolute; a Reload then reads it. The directory must exist.
 func SetDir(ctx context.Context, settings Settings, dir string) error {
-	if dir != "" {
-		st, err := os.Stat(dir)
-		if err != nil {
-			return err
-		}
-		if !st.IsDir() {
-			return fmt.Errorf("%s is not a directory", dir)
-		}
-		if dir, err = filepath.Abs(dir); err != nil {
-			return err
-		}
-	}
-	raw, err := json.Marshal(dir)
-	if err != nil {
-		return err
-	}
-	return settings.SetSetting(ctx, DirSetting, string(raw))
-}
-
-// settingString reads a setting holding a JSON string; a value that is not
-// JSON is taken as it stands.
-func settingString(ctx context.Context, s Settings, name string) (string, error) {
-	raw, err := s.Setting(ctx, name)
-	if err != nil || raw == "" {
-		return "", err
-	}
-	var v string
-	if json.Unmarshal([]byte(raw), &v) != nil {
-		v = raw
-	}
-	return v, nil
+	return catalog.SaveDir(ctx, settings, DirSetting, dir)
 }
 
 func settingMap(ctx context.Context, s Settings, name string, into map[string]bool) error {

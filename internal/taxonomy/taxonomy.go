@@ -18,12 +18,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/cairn-intel/cairn/internal/catalog"
 )
 
 // Taxonomy is one vocabulary.
@@ -214,23 +214,10 @@ func number(n json.Number) *int64 {
 // per taxonomy). Taxonomies come back sorted by namespace; a namespace seen
 // twice (case-insensitively) keeps the first file in path order.
 func Load(dir string) ([]*Taxonomy, []Problem, error) {
-	var paths []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && p != dir && strings.HasPrefix(d.Name(), ".") {
-			return filepath.SkipDir
-		}
-		if !d.IsDir() && d.Name() == "machinetag.json" {
-			paths = append(paths, p)
-		}
-		return nil
-	})
+	paths, err := catalog.FindFiles(dir, "machinetag.json", "taxonomies")
 	if err != nil {
-		return nil, nil, fmt.Errorf("read taxonomies directory: %w", err)
+		return nil, nil, err
 	}
-	sort.Strings(paths)
 
 	var out []*Taxonomy
 	var problems []Problem

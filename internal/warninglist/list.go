@@ -17,13 +17,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/cairn-intel/cairn/internal/catalog"
 )
 
 // Type is how a list's entries are compared with a value.
@@ -253,23 +253,10 @@ func normPrefix(p netip.Prefix) netip.Prefix {
 // first file in path order. Unreadable files are problems, not errors; the
 // error is for a directory that cannot be read at all.
 func Load(dir string) ([]*List, []Problem, error) {
-	var paths []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && p != dir && strings.HasPrefix(d.Name(), ".") {
-			return filepath.SkipDir
-		}
-		if !d.IsDir() && d.Name() == "list.json" {
-			paths = append(paths, p)
-		}
-		return nil
-	})
+	paths, err := catalog.FindFiles(dir, "list.json", "warninglists")
 	if err != nil {
-		return nil, nil, fmt.Errorf("read warninglists directory: %w", err)
+		return nil, nil, err
 	}
-	sort.Strings(paths)
 
 	var lists []*List
 	var problems []Problem

@@ -4,20 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/cairn-intel/cairn/internal/catalog"
 )
 
-// Settings is where a Registry keeps its state between runs: the instance
-// settings of the store, whose values are JSON.
-type Settings interface {
-	Setting(ctx context.Context, name string) (string, error)
-	SetSetting(ctx context.Context, name, value string) error
-}
+// Settings is where a Registry keeps its state between runs.
+type Settings = catalog.Settings
 
 // The settings a Registry reads and writes.
 const (
@@ -91,7 +87,7 @@ func (r *Registry) readSettings(ctx context.Context) (string, map[string]bool, e
 	if r.settings == nil {
 		return "", chosen, nil
 	}
-	dir, err := settingString(ctx, r.settings, DirSetting)
+	dir, err := catalog.String(ctx, r.settings, DirSetting)
 	if err != nil {
 		return "", nil, err
 	}
@@ -105,20 +101,6 @@ func (r *Registry) readSettings(ctx context.Context) (string, map[string]bool, e
 		}
 	}
 	return dir, chosen, nil
-}
-
-// settingString reads a setting holding a JSON string; a value that is not
-// JSON is taken as it stands, so a hand-written path still works.
-func settingString(ctx context.Context, s Settings, name string) (string, error) {
-	raw, err := s.Setting(ctx, name)
-	if err != nil || raw == "" {
-		return "", err
-	}
-	var v string
-	if json.Unmarshal([]byte(raw), &v) != nil {
-		v = raw
-	}
-	return v, nil
 }
 
 // install numbers the lists and rebuilds the matcher; r.mu is held.
@@ -254,21 +236,5 @@ func (r *Registry) SetEnabled(ctx context.Context, lists []*List, on bool) (int,
 // SetDir saves the directory to read lists from ("" for none), made
 // absolute; a Reload then reads it. The directory must exist.
 func SetDir(ctx context.Context, settings Settings, dir string) error {
-	if dir != "" {
-		st, err := os.Stat(dir)
-		if err != nil {
-			return err
-		}
-		if !st.IsDir() {
-			return fmt.Errorf("%s is not a directory", dir)
-		}
-		if dir, err = filepath.Abs(dir); err != nil {
-			return err
-		}
-	}
-	raw, err := json.Marshal(dir)
-	if err != nil {
-		return err
-	}
-	return settings.SetSetting(ctx, DirSetting, string(raw))
+	return catalog.SaveDir(ctx, settings, DirSetting, dir)
 }
