@@ -3,11 +3,11 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"github.com/cairn-intel/cairn/internal/store/storetest"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -160,12 +160,7 @@ func TestRestSearchExportAccess(t *testing.T) {
 func newClockEnv(t *testing.T, clock *time.Time) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "cairn.db"),
-		store.Options{Now: func() time.Time { return *clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, store.Options{Now: func() time.Time { return *clock }})
 	key := auth.NewKey()
 	if _, err := st.Initialise(ctx, store.Bootstrap{OrgName: "Host", AdminEmail: "admin@host.test",
 		KeyHash: auth.HashKey(key), RawKey: key}); err != nil {

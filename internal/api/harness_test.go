@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/cairn-intel/cairn/internal/store/storetest"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"github.com/cairn-intel/cairn/internal/auth"
@@ -34,11 +34,7 @@ func newEnv(t *testing.T) *env {
 func newEnvWith(t *testing.T, setup func(context.Context, *store.Store) error) (*env, *Knowledge) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "cairn.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, store.Options{})
 	key := auth.NewKey()
 	if _, err := st.Initialise(ctx, store.Bootstrap{OrgName: "Host", AdminEmail: "admin@host.test",
 		KeyHash: auth.HashKey(key), RawKey: key}); err != nil {

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"github.com/cairn-intel/cairn/internal/store/storetest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,11 +21,7 @@ import (
 func newStore(t testing.TB, now func() time.Time) (*store.Store, *store.Actor) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "cairn.db"), store.Options{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, store.Options{Now: now})
 	if _, err := st.Initialise(ctx, store.Bootstrap{OrgName: "Host", AdminEmail: "admin@host.test",
 		KeyHash: "h", RawKey: "k"}); err != nil {
 		t.Fatal(err)

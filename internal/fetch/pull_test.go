@@ -82,7 +82,7 @@ func mustPull(t *testing.T, p *Puller, f store.Feed) *Report {
 func liveAttributes(t *testing.T, st *store.Store, eventID int64) int {
 	t.Helper()
 	var n int
-	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM attributes WHERE event_id = ? AND deleted = 0`,
+	if err := st.DB().QueryRow(st.Rebind(`SELECT COUNT(*) FROM attributes WHERE event_id = ? AND deleted = 0`),
 		eventID).Scan(&n); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"github.com/cairn-intel/cairn/internal/store/storetest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,12 +28,8 @@ func sharedTestdata(t testing.TB, parts ...string) string {
 func newStore(t testing.TB) (*store.Store, *store.Actor) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "cairn.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	_, err = st.Initialise(ctx, store.Bootstrap{OrgName: "Test Org", AdminEmail: "admin@test.invalid",
+	st := storetest.Open(t, store.Options{})
+	_, err := st.Initialise(ctx, store.Bootstrap{OrgName: "Test Org", AdminEmail: "admin@test.invalid",
 		PasswordHash: "unused", KeyHash: "unused", RawKey: "0123456789abcdef"})
 	if err != nil {
 		t.Fatal(err)

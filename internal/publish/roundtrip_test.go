@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/cairn-intel/cairn/internal/store/storetest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -113,17 +114,13 @@ func newSource(t *testing.T) *source {
 	ctx := context.Background()
 	s := &source{t: t, key: auth.NewKey()}
 	s.now.Store(1_750_000_000)
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "src.db"),
-		store.Options{Now: func() time.Time { return time.Unix(s.now.Load(), 0) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, store.Options{Now: func() time.Time { return time.Unix(s.now.Load(), 0) }})
 	if _, err := st.Initialise(ctx, store.Bootstrap{OrgName: "Source CERT", AdminEmail: "admin@source.test",
 		KeyHash: auth.HashKey(s.key), RawKey: s.key}); err != nil {
 		t.Fatal(err)
 	}
 	s.st = st
+	var err error
 	if s.admin, err = st.CLIActor(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -218,11 +215,7 @@ type consumer struct {
 func newConsumer(t *testing.T, url, key string) *consumer {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "dst.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, store.Options{})
 	if _, err := st.Initialise(ctx, store.Bootstrap{OrgName: "Consumer", AdminEmail: "admin@consumer.test",
 		KeyHash: "h", RawKey: "k"}); err != nil {
 		t.Fatal(err)

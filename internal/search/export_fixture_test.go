@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"path/filepath"
+	"github.com/cairn-intel/cairn/internal/store/storetest"
 	"testing"
 	"time"
 
@@ -85,17 +85,13 @@ func newExportFixture(t testing.TB) *exportFixture {
 	t.Helper()
 	ctx := context.Background()
 	clock := fixtureClock
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "cairn.db"),
-		store.Options{Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, store.Options{Now: func() time.Time { return clock }})
 	if _, err := st.Initialise(ctx, store.Bootstrap{OrgName: "Host", AdminEmail: "admin@host.test", KeyHash: "h",
 		RawKey: "k"}); err != nil {
 		t.Fatal(err)
 	}
 	f := &exportFixture{st: st, clock: &clock}
+	var err error
 	if f.admin, err = st.CLIActor(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +157,7 @@ func (f *exportFixture) save(t testing.TB, a *store.Actor, doc string, publish b
 // deleteValue soft-deletes the attribute holding value.
 func (f *exportFixture) deleteValue(ctx context.Context, value string) error {
 	var uuid string
-	err := f.st.DB().QueryRowContext(ctx, `SELECT uuid FROM attributes WHERE value1 = ?`, value).Scan(&uuid)
+	err := f.st.DB().QueryRowContext(ctx, f.st.Rebind(`SELECT uuid FROM attributes WHERE value1 = ?`), value).Scan(&uuid)
 	if err != nil {
 		return err
 	}

@@ -36,11 +36,11 @@ func (b *builder) attrPred(filter, v string) store.Cond {
 func (b *builder) attrPredMany(filter string, vals []string) store.Cond {
 	switch filter {
 	case "value":
-		return valuesPred(vals, "a.value1", "a.value2", true)
+		return b.valuesPred(vals, "a.value1", "a.value2", true)
 	case "value1":
-		return valuesPred(vals, "a.value1", "", false)
+		return b.valuesPred(vals, "a.value1", "", false)
 	case "value2":
-		return valuesPred(vals, "a.value2", "", false)
+		return b.valuesPred(vals, "a.value2", "", false)
 	}
 	return orOf(vals, func(v string) store.Cond { return b.attrPredOne(filter, v) })
 }
@@ -52,13 +52,13 @@ func (b *builder) attrPredOne(filter, v string) store.Cond {
 		if v == "email-src" || v == "email-dst" {
 			return store.Cond{SQL: "a.type IN (?, 'email')", Args: []any{v}}
 		}
-		return eqOrLike("a.type", v)
+		return b.eqOrLike("a.type", v)
 	case "category":
-		return eqOrLike("a.category", v)
+		return b.eqOrLike("a.category", v)
 	case "comment":
-		return eqOrLike("a.comment", v)
+		return b.eqOrLike("a.comment", v)
 	case "object_relation":
-		return eqOrLike("a.object_relation", v)
+		return b.eqOrLike("a.object_relation", v)
 	case "uuid":
 		return store.Cond{SQL: "a.uuid = ?", Args: []any{strings.ToLower(v)}}
 	}
@@ -69,12 +69,12 @@ func (b *builder) attrPredOne(filter, v string) store.Cond {
 // columns are case-insensitive) through one IN list, by LIKE for a value with
 // a leading or trailing %, or by range for a CIDR block. One IN list keeps a
 // search for a thousand values a single index probe per form.
-func valuesPred(vals []string, col1, col2 string, withIP bool) store.Cond {
+func (b *builder) valuesPred(vals []string, col1, col2 string, withIP bool) store.Cond {
 	var exact []any
 	var ors []store.Cond
 	for _, v := range vals {
 		if strings.HasPrefix(v, "%") || strings.HasSuffix(v, "%") {
-			ors = append(ors, likePred(v, col1, col2))
+			ors = append(ors, b.likePred(v, col1, col2))
 			continue
 		}
 		for _, f := range misp.SearchForms(v) {
@@ -100,18 +100,18 @@ func valuesPred(vals []string, col1, col2 string, withIP bool) store.Cond {
 	return store.Cond{SQL: "(" + strings.Join(sqls, " OR ") + ")", Args: args}
 }
 
-func likePred(v, col1, col2 string) store.Cond {
-	c := store.Cond{SQL: col1 + " LIKE ?", Args: []any{v}}
+func (b *builder) likePred(v, col1, col2 string) store.Cond {
+	c := store.Cond{SQL: b.st.Like(col1), Args: []any{v}}
 	if col2 != "" {
-		c.SQL = "(" + c.SQL + " OR " + col2 + " LIKE ?)"
+		c.SQL = "(" + c.SQL + " OR " + b.st.Like(col2) + ")"
 		c.Args = append(c.Args, v)
 	}
 	return c
 }
 
-func eqOrLike(col, v string) store.Cond {
+func (b *builder) eqOrLike(col, v string) store.Cond {
 	if strings.Contains(v, "%") {
-		return store.Cond{SQL: col + " LIKE ?", Args: []any{v}}
+		return store.Cond{SQL: b.st.Like(col), Args: []any{v}}
 	}
 	return store.Cond{SQL: col + " = ?", Args: []any{v}}
 }
@@ -198,9 +198,11 @@ func (b *builder) attributeOnlyCond() []store.Cond {
 	parts = append(parts, timeCond("a.first_seen", b.p.FirstSeen, 1e6), timeCond("a.last_seen", b.p.LastSeen, 1e6))
 	if b.p.SearchAll != "" {
 		like := "%" + strings.Trim(b.p.SearchAll, "%") + "%"
-		parts = append(parts, store.Cond{SQL: `(a.value1 LIKE ? OR a.value2 LIKE ? OR a.comment LIKE ? OR e.info LIKE ?
-			OR EXISTS (SELECT 1 FROM attribute_tags sat JOIN tags st ON st.id = sat.tag_id WHERE sat.attribute_id = a.id AND st.name LIKE ?)
-			OR EXISTS (SELECT 1 FROM event_tags set_ JOIN tags st ON st.id = set_.tag_id WHERE set_.event_id = e.id AND st.name LIKE ?))`,
+		l := b.st.Like
+		parts = append(parts, store.Cond{SQL: `(` + l("a.value1") + ` OR ` + l("a.value2") + ` OR ` + l("a.comment") +
+			` OR ` + l("e.info") + `
+			OR EXISTS (SELECT 1 FROM attribute_tags sat JOIN tags st ON st.id = sat.tag_id WHERE sat.attribute_id = a.id AND ` + l("st.name") + `)
+			OR EXISTS (SELECT 1 FROM event_tags set_ JOIN tags st ON st.id = set_.tag_id WHERE set_.event_id = e.id AND ` + l("st.name") + `))`,
 			Args: []any{like, like, like, like, like, like}})
 	}
 	return parts
@@ -213,7 +215,7 @@ func (b *builder) eventCond() []store.Cond {
 		termsCond(p.EventID, func(v string) store.Cond {
 			return store.Cond{SQL: "(CAST(e.id AS TEXT) = ? OR e.uuid = ?)", Args: []any{v, strings.ToLower(v)}}
 		}),
-		termsCond(p.EventInfo, func(v string) store.Cond { return eqOrLike("e.info", v) }),
+		termsCond(p.EventInfo, func(v string) store.Cond { return b.eqOrLike("e.info", v) }),
 		termsCond(p.ThreatLevel, func(v string) store.Cond {
 			return store.Cond{SQL: "CAST(e.threat_level_id AS TEXT) = ?", Args: []any{v}}
 		}),

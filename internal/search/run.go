@@ -330,8 +330,10 @@ func (b *builder) eventSelectCond() store.Cond {
 	}
 	if q := b.p.SearchAll; q != "" {
 		like := "%" + strings.Trim(q, "%") + "%"
-		e := exists(store.Cond{SQL: "(a.value1 LIKE ? OR a.value2 LIKE ? OR a.comment LIKE ?)", Args: []any{like, like, like}})
-		parts = append(parts, store.Cond{SQL: "(e.info LIKE ? OR " + e.SQL + " OR EXISTS (SELECT 1 FROM event_tags qet JOIN tags qt ON qt.id = qet.tag_id WHERE qet.event_id = e.id AND qt.name LIKE ?))",
+		l := b.st.Like
+		e := exists(store.Cond{SQL: "(" + l("a.value1") + " OR " + l("a.value2") + " OR " + l("a.comment") + ")", Args: []any{like, like, like}})
+		parts = append(parts, store.Cond{SQL: "(" + l("e.info") + " OR " + e.SQL +
+			" OR EXISTS (SELECT 1 FROM event_tags qet JOIN tags qt ON qt.id = qet.tag_id WHERE qet.event_id = e.id AND " + l("qt.name") + "))",
 			Args: append(append([]any{like}, e.Args...), like)})
 	}
 	if c := store.And(together...); c.SQL != "" {

@@ -15,6 +15,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
 
@@ -90,6 +93,34 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	return s, nil
 }
 
+// OpenPostgres connects to the PostgreSQL database at url (postgres://...)
+// through pgx and applies pending migrations. Reads and writes share one
+// pool; PostgreSQL serialises conflicting writers itself.
+func OpenPostgres(ctx context.Context, url string, opts Options) (*Store, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
+		m := c.TypeMap()
+		m.TryWrapEncodePlanFuncs = append([]pgtype.TryWrapEncodePlanFunc{tryWrapBoolAsInt}, m.TryWrapEncodePlanFuncs...)
+		return nil
+	}))
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s@%s/%s: %w", cfg.User, cfg.Host, cfg.Database, err)
+	}
+	s := newStore(db, postgresDialect{}, opts)
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
 func newStore(db *sql.DB, d dialect, opts Options) *Store {
 	s := &Store{db: db, wdb: db, dialect: d, log: opts.Logger, now: opts.Now}
 	if s.log == nil {
@@ -130,6 +161,10 @@ func (s *Store) Dialect() string { return s.dialect.name() }
 
 // Rebind rewrites ?-placeholders for the store's dialect.
 func (s *Store) Rebind(q string) string { return s.dialect.rebind(q) }
+
+// Like returns a case-insensitive LIKE of col against one placeholder, in
+// the store's dialect.
+func (s *Store) Like(col string) string { return s.dialect.like(col) }
 
 // Now returns the store's clock.
 func (s *Store) Now() time.Time { return s.now() }
@@ -175,11 +210,7 @@ func int64Args(ids []int64) []any {
 // the value index and the timestamp index by these numbers, so they are
 // refreshed after bulk writes and at start.
 func (s *Store) Optimize(ctx context.Context, full bool) error {
-	q := `ANALYZE`
-	if s.dialect.name() == "sqlite" && !full {
-		q = `PRAGMA optimize=0x10002`
-	}
-	_, err := s.exec(ctx, q)
+	_, err := s.exec(ctx, s.dialect.optimize(full))
 	return err
 }
 

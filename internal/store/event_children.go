@@ -104,7 +104,7 @@ func (c *childWriter) prepareStatements(ctx context.Context) error {
 	c.insertAttr, err = c.tx.PrepareContext(ctx, c.s.Rebind(`INSERT INTO attributes (uuid, event_id, object_id,
 		object_relation, type, category, value1, value2, ip, to_ids, distribution, sharing_group_id, comment,
 		timestamp, deleted, disable_correlation, first_seen, last_seen, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+c.s.dialect.returning()))
 	return err
 }
 
@@ -188,15 +188,11 @@ func (c *childWriter) attribute(ctx context.Context, r *attrRow, objectID int64,
 	if r.uuid == "" {
 		r.uuid = uuid.NewString()
 	}
-	res, err := c.insertAttr.ExecContext(ctx, r.uuid, c.e.id, objectID, r.objectRelation, r.typ, r.category,
+	id, err := c.s.stmtInsertID(ctx, c.insertAttr, r.uuid, c.e.id, objectID, r.objectRelation, r.typ, r.category,
 		r.value1, r.value2, r.ip, r.toIDS, r.distribution, r.sg, r.comment, r.timestamp, r.deleted,
 		r.disableCorrelation, r.firstSeen, r.lastSeen, r.data)
 	if err != nil {
 		return 0, fmt.Errorf("insert attribute %s: %w", r.uuid, err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, err
 	}
 	c.res.AttributesCreated++
 	c.refIDs[r.uuid] = [2]int64{id, 0}

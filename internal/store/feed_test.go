@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -73,11 +72,7 @@ func TestFeedCRUD(t *testing.T) {
 func TestFeedClaimAndHistory(t *testing.T) {
 	ctx := context.Background()
 	now := time.Unix(1_750_000_000, 0)
-	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "c.db"), Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTestStore(t, Options{Now: func() time.Time { return now }})
 	if _, err := s.Initialise(ctx, Bootstrap{OrgName: "Host", AdminEmail: "a@h.test", KeyHash: "h", RawKey: "k"}); err != nil {
 		t.Fatal(err)
 	}

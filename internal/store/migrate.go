@@ -10,6 +10,11 @@ import (
 // migrate applies every migration newer than the database's version, each in
 // its own transaction.
 func (s *Store) migrate(ctx context.Context) error {
+	unlock, err := s.dialect.lockMigrations(ctx, s.wdb)
+	if err != nil {
+		return fmt.Errorf("lock for migrating: %w", err)
+	}
+	defer unlock()
 	if _, err := s.exec(ctx,
 		`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
@@ -23,7 +28,8 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	for v := current + 1; v <= len(migrations); v++ {
 		err := s.tx(ctx, func(tx *sql.Tx) error {
-			for _, stmt := range splitStatements(s.dialect.ddl(migrations[v-1])) {
+			stmts := append(s.dialect.preamble(v), splitStatements(s.dialect.ddl(migrations[v-1]))...)
+			for _, stmt := range stmts {
 				if _, err := tx.ExecContext(ctx, stmt); err != nil {
 					return fmt.Errorf("%w\n%s", err, stmt)
 				}

@@ -231,12 +231,27 @@ func (s *Store) findOrCreateOrg(ctx context.Context, q querier, ref OrgRef) (int
 type OrgRef struct{ UUID, Name string }
 
 func (s *Store) insertID(ctx context.Context, q querier, query string, args ...any) (int64, error) {
-	if s.dialect.name() == "postgres" {
+	if r := s.dialect.returning(); r != "" {
 		var id int64
-		err := q.QueryRowContext(ctx, s.Rebind(query+` RETURNING id`), args...).Scan(&id)
+		err := q.QueryRowContext(ctx, s.Rebind(query+r), args...).Scan(&id)
 		return id, err
 	}
 	res, err := q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// stmtInsertID runs a prepared INSERT and returns the new row's id; the
+// statement was prepared with s.dialect.returning() appended.
+func (s *Store) stmtInsertID(ctx context.Context, st *sql.Stmt, args ...any) (int64, error) {
+	if s.dialect.returning() != "" {
+		var id int64
+		err := st.QueryRowContext(ctx, args...).Scan(&id)
+		return id, err
+	}
+	res, err := st.ExecContext(ctx, args...)
 	if err != nil {
 		return 0, err
 	}

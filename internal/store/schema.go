@@ -156,8 +156,8 @@ CREATE TABLE attributes (
 	data                TEXT
 );
 CREATE INDEX attributes_event ON attributes (event_id);
-CREATE INDEX attributes_value1 ON attributes (value1);
-CREATE INDEX attributes_value2 ON attributes (value2) WHERE value2 <> '';
+CREATE INDEX attributes_value1 ON attributes {{hash}} (value1);
+CREATE INDEX attributes_value2 ON attributes {{hash}} (value2) WHERE value2 <> '';
 CREATE INDEX attributes_ip ON attributes (ip) WHERE ip IS NOT NULL;
 CREATE INDEX attributes_timestamp ON attributes (timestamp);
 CREATE INDEX attributes_type ON attributes (type);

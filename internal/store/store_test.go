@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/cairn-intel/cairn/internal/misp"
@@ -14,11 +13,7 @@ import (
 func newTestStore(t *testing.T) (*Store, *Actor) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "cairn.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openTestStore(t, Options{})
 	if _, err := s.Initialise(ctx, Bootstrap{OrgName: "Host", AdminEmail: "admin@host.test", KeyHash: "h", RawKey: "k"}); err != nil {
 		t.Fatal(err)
 	}
