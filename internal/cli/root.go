@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -23,6 +24,7 @@ var Version = "0.1.0-dev"
 // globals are the flags every command shares.
 type globals struct {
 	dataDir  string
+	database string
 	logLevel string
 }
 
@@ -39,6 +41,8 @@ func Run(args []string) int {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.dataDir, "data", envOr("CAIRN_DATA", "./cairn-data"), "data directory (env CAIRN_DATA)")
+	root.PersistentFlags().StringVar(&g.database, "database", os.Getenv("CAIRN_DATABASE_URL"),
+		"PostgreSQL URL (postgres://...) instead of the SQLite database in the data directory (env CAIRN_DATABASE_URL)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", envOr("CAIRN_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	for _, add := range commands {
 		root.AddCommand(add(g))
@@ -113,6 +117,12 @@ func (g *globals) openStore(ctx context.Context, log *slog.Logger) (*store.Store
 	}
 	if err := os.Chmod(g.dataDir, 0o700); err != nil {
 		return nil, err
+	}
+	if g.database != "" {
+		if !strings.HasPrefix(g.database, "postgres://") && !strings.HasPrefix(g.database, "postgresql://") {
+			return nil, fmt.Errorf("--database: %q is not a postgres:// URL", g.database)
+		}
+		return store.OpenPostgres(ctx, g.database, store.Options{Logger: log})
 	}
 	return store.OpenSQLite(ctx, g.databasePath(), store.Options{Logger: log})
 }
