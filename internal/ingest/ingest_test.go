@@ -18,7 +18,7 @@ func sharedTestdata(t testing.TB, parts ...string) string {
 	t.Helper()
 	dir := filepath.Join(append([]string{"..", "..", "..", "shared", "testdata"}, parts...)...)
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared test data %s is absent (%v); it lives beside the repository in /work/shared", dir, err)
+		t.Skipf("shared test data %s is absent (%v); it lives in ../shared beside the repository", dir, err)
 	}
 	return dir
 }
