@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -66,7 +68,7 @@ func (s *Store) StageFeedItems(ctx context.Context, feedID int64, items []FeedIt
 		}
 		rows = append(rows, feedID, row.typ, row.value1, row.value2, uuid.NewString(), row.category, row.ip,
 			row.toIDS, row.disableCorrelation, row.comment, row.firstSeen, row.lastSeen,
-			strings.Join(it.Tags, "\n"), it.Line)
+			strings.Join(it.Tags, "\n"), it.Line, stageKey(row.typ, row.value1, row.value2))
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		staged, err := s.insertStaged(ctx, tx, rows)
@@ -77,11 +79,20 @@ func (s *Store) StageFeedItems(ctx context.Context, feedID int64, items []FeedIt
 	return res, err
 }
 
+// stageKey identifies a staged value within its pull: a digest of the type
+// and the value, compared case-insensitively as the value columns are. A
+// digest rather than the values themselves keeps the key short, since values
+// may be longer than an index entry may be on PostgreSQL.
+func stageKey(typ, v1, v2 string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(typ + "\x00" + v1 + "\x00" + v2)))
+	return hex.EncodeToString(sum[:])
+}
+
 // stageColumns and stageRowsPerInsert shape the multi-row INSERT of
 // StageFeedItems: one statement per 64 rows costs far less than one per
 // row.
 const (
-	stageColumns       = 14
+	stageColumns       = 15
 	stageRowsPerInsert = 64
 )
 
@@ -90,7 +101,7 @@ const (
 // staged by this pull.
 func (s *Store) insertStaged(ctx context.Context, tx *sql.Tx, rows []any) (int, error) {
 	const head = `INSERT INTO feed_staging (feed_id, type, value1, value2, uuid, category, ip, to_ids,
-		disable_correlation, comment, first_seen, last_seen, tags, line) VALUES `
+		disable_correlation, comment, first_seen, last_seen, tags, line, value_key) VALUES `
 	one := "(" + placeholders(stageColumns) + ")"
 	stmts := map[int]*sql.Stmt{}
 	defer func() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,5 +207,32 @@ func TestSaveEventStreamIsWholeOrNothing(t *testing.T) {
 	}
 	if c, _ := s.Count(ctx); c.Events != 1 {
 		t.Errorf("got %d events, want 1", c.Events)
+	}
+}
+
+// A value longer than an index entry may be on PostgreSQL stages and applies
+// like any other, and values differing only in case are one value.
+func TestStageLongAndCaseFoldedValues(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	f, err := s.CreateFeed(ctx, testFeed("long"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := "http://bad.example/" + strings.Repeat("a", 6000)
+	res, err := s.StageFeedItems(ctx, f.ID, []FeedItem{
+		{Line: 1, Type: "url", Value: long},
+		{Line: 2, Type: "domain", Value: "Bad.Example"},
+		{Line: 3, Type: "domain", Value: "bad.example"},
+	}, FeedStageOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Staged != 2 || res.Duplicates != 1 {
+		t.Fatalf("got %+v, want 2 staged and 1 duplicate", res)
+	}
+	applied, err := s.ApplyFeedPull(ctx, a, f.ID, FeedApplyOptions{})
+	if err != nil || applied.Created != 2 {
+		t.Fatalf("apply: got %+v, %v, want 2 values created", applied, err)
 	}
 }

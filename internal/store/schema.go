@@ -318,7 +318,8 @@ CREATE TABLE feed_staging (
 	last_seen           INTEGER,
 	tags                TEXT NOT NULL DEFAULT '',
 	line                INTEGER NOT NULL DEFAULT 0,
-	PRIMARY KEY (feed_id, type, value1, value2)
+	value_key           TEXT NOT NULL,
+	PRIMARY KEY (feed_id, value_key)
 );
 `,
 }
