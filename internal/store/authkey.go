@@ -80,20 +80,7 @@ func (s *Store) AuthKeys(ctx context.Context, userID int64) ([]AuthKey, error) {
 		q += ` WHERE k.user_id = ?`
 		args = append(args, userID)
 	}
-	rows, err := s.db.QueryContext(ctx, s.Rebind(q+` ORDER BY k.id`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []AuthKey
-	for rows.Next() {
-		k, err := scanAuthKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s, s.Rebind(q+` ORDER BY k.id`), args, scanAuthKey)
 }
 
 // AuthKeyByRef returns a key by id or uuid.

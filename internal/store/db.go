@@ -227,3 +227,22 @@ func scanIDs(rows *sql.Rows) ([]int64, error) {
 	}
 	return ids, rows.Err()
 }
+
+// queryAll runs a query and scans every row with scan. q is already bound
+// for the dialect.
+func queryAll[T any](ctx context.Context, s *Store, q string, args []any, scan func(rowScanner) (T, error)) ([]T, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -83,20 +83,7 @@ func scanFeed(r rowScanner) (Feed, error) {
 
 // Feeds lists every feed by id.
 func (s *Store) Feeds(ctx context.Context) ([]Feed, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+feedColumns+` FROM feeds ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Feed
-	for rows.Next() {
-		f, err := scanFeed(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s, `SELECT `+feedColumns+` FROM feeds ORDER BY id`, nil, scanFeed)
 }
 
 // FeedByRef finds a feed by id or, case-insensitively, by name.

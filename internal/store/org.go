@@ -67,20 +67,7 @@ func (s *Store) Orgs(ctx context.Context, scope, search string) ([]Org, error) {
 		q += ` AND (lower(name) LIKE ? OR uuid = ?)`
 		args = append(args, "%"+strings.ToLower(search)+"%", strings.ToLower(search))
 	}
-	rows, err := s.db.QueryContext(ctx, s.Rebind(q+` ORDER BY lower(name)`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Org
-	for rows.Next() {
-		o, err := scanOrg(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s, s.Rebind(q+` ORDER BY lower(name)`), args, scanOrg)
 }
 
 // OrgByRef finds an organisation by id, uuid or name.

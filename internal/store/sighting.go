@@ -82,20 +82,7 @@ func (s *Store) sightingTargets(ctx context.Context, a *Actor, in SightingInput)
 	ph := placeholders(len(forms))
 	q := `SELECT ` + AttributeColumns + ` FROM attributes a JOIN events e ON e.id = a.event_id
 		WHERE a.deleted = 0 AND (a.value1 IN (` + ph + `) OR a.value2 IN (` + ph + `)) AND ` + acc
-	rows, err := s.db.QueryContext(ctx, s.Rebind(q), append(append(stringArgs(forms), stringArgs(forms)...), args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Attribute
-	for rows.Next() {
-		at, err := ScanAttribute(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, at)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s, s.Rebind(q), append(append(stringArgs(forms), stringArgs(forms)...), args...), ScanAttribute)
 }
 
 // EventSightings lists the sightings of an event's attributes that the actor

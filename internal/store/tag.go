@@ -19,50 +19,30 @@ func (s *Store) Tags(ctx context.Context, a *Actor, pattern string) ([]TagStat, 
 		(SELECT COUNT(*) FROM attribute_tags at JOIN attributes ca ON ca.id = at.attribute_id
 			JOIN events e ON e.id = ca.event_id WHERE at.tag_id = t.id AND ca.deleted = 0 AND ` + aacc + `)
 		FROM tags t`
-	args := append(append([]any{}, eargs...), aargs...)
-	if pattern != "" {
-		q += ` WHERE lower(t.name) LIKE ?`
-		args = append(args, strings.ToLower(pattern))
-	}
-	rows, err := s.db.QueryContext(ctx, s.Rebind(q+` ORDER BY lower(t.name)`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []TagStat
-	for rows.Next() {
+	where, wargs := tagPattern(pattern)
+	args := append(append(append([]any{}, eargs...), aargs...), wargs...)
+	return queryAll(ctx, s, s.Rebind(q+where+` ORDER BY lower(t.name)`), args, func(r rowScanner) (TagStat, error) {
 		var ts TagStat
-		t, err := scanTag(rows, &ts.Count, &ts.AttributeCount)
-		if err != nil {
-			return nil, err
-		}
+		t, err := scanTag(r, &ts.Count, &ts.AttributeCount)
 		ts.Tag = t
-		out = append(out, ts)
-	}
-	return out, rows.Err()
+		return ts, err
+	})
 }
 
 // TagNames lists the tags whose names match the pattern, without counts.
 func (s *Store) TagNames(ctx context.Context, pattern string) ([]Tag, error) {
-	q, args := `SELECT `+tagColumns+` FROM tags t`, []any{}
-	if pattern != "" {
-		q += ` WHERE lower(t.name) LIKE ?`
-		args = append(args, strings.ToLower(pattern))
+	where, args := tagPattern(pattern)
+	return queryAll(ctx, s, s.Rebind(`SELECT `+tagColumns+` FROM tags t`+where+` ORDER BY lower(t.name)`), args,
+		func(r rowScanner) (Tag, error) { return scanTag(r) })
+}
+
+// tagPattern is the WHERE clause of a case-insensitive LIKE pattern on tag
+// names; "" matches every tag.
+func tagPattern(pattern string) (string, []any) {
+	if pattern == "" {
+		return "", nil
 	}
-	rows, err := s.db.QueryContext(ctx, s.Rebind(q+` ORDER BY lower(t.name)`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Tag
-	for rows.Next() {
-		t, err := scanTag(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return ` WHERE lower(t.name) LIKE ?`, []any{strings.ToLower(pattern)}
 }
 
 // TagStat is a tag with the number of events and attributes carrying it.

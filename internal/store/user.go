@@ -60,20 +60,7 @@ func (s *Store) Users(ctx context.Context, orgID int64, search string) ([]User, 
 		q += ` AND lower(email) LIKE ?`
 		args = append(args, "%"+strings.ToLower(search)+"%")
 	}
-	rows, err := s.db.QueryContext(ctx, s.Rebind(q+` ORDER BY id`), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s, s.Rebind(q+` ORDER BY id`), args, scanUser)
 }
 
 // CreateUser adds a user; the e-mail must be unused and the org and role
