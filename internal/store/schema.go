@@ -322,4 +322,31 @@ CREATE TABLE feed_staging (
 	PRIMARY KEY (feed_id, value_key)
 );
 `,
+	// 3: the correlation index. A posting says that one value (value1 or
+	// value2 of an attribute, field 1 or 2) occurs in an event; value_hash is
+	// the first eight bytes of the SHA-256 of the case-folded value.
+	// correlation_values counts the postings of each value and marks those
+	// over the cap; correlation_queue lists the events whose postings must be
+	// recomputed, seq growing each time one is queued again.
+	`
+CREATE TABLE correlations (
+	value_hash   INTEGER NOT NULL,
+	event_id     INTEGER NOT NULL,
+	attribute_id INTEGER NOT NULL,
+	field        INTEGER NOT NULL
+);
+CREATE INDEX correlations_value ON correlations (value_hash, event_id);
+CREATE INDEX correlations_event ON correlations (event_id, value_hash);
+CREATE TABLE correlation_values (
+	value_hash INTEGER NOT NULL PRIMARY KEY,
+	postings   INTEGER NOT NULL,
+	over       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX correlation_values_postings ON correlation_values (postings);
+CREATE TABLE correlation_queue (
+	event_id INTEGER NOT NULL PRIMARY KEY,
+	seq      INTEGER NOT NULL DEFAULT 0,
+	queued   INTEGER NOT NULL
+);
+`,
 }
