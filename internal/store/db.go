@@ -39,6 +39,10 @@ type Store struct {
 
 	// policy checks the tags of writes; see SetTagPolicy.
 	policy atomic.Pointer[policyBox]
+
+	// correlationWake is signalled when a write queues events for the
+	// correlation worker.
+	correlationWake chan struct{}
 }
 
 // Options configure Open.
@@ -122,7 +126,7 @@ func OpenPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 }
 
 func newStore(db *sql.DB, d dialect, opts Options) *Store {
-	s := &Store{db: db, wdb: db, dialect: d, log: opts.Logger, now: opts.Now}
+	s := &Store{db: db, wdb: db, dialect: d, log: opts.Logger, now: opts.Now, correlationWake: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -33,6 +33,14 @@ type dialect interface {
 	optimize(full bool) string
 	// lockMigrations keeps other nodes from migrating until unlock is called.
 	lockMigrations(ctx context.Context, db *sql.DB) (unlock func(), err error)
+	// skipLocked is appended to a SELECT of work-queue rows so that each
+	// row goes to one of the nodes taking work at once; empty where one
+	// writer takes all the work anyway.
+	skipLocked() string
+	// lockTables returns the statement that locks the tables against the
+	// work mode names (see PostgreSQL's LOCK), or "" where the writer is
+	// single and the lock is implied.
+	lockTables(mode string, tables ...string) string
 }
 
 type sqliteDialect struct{}
@@ -58,6 +66,10 @@ func (sqliteDialect) singleWriter() bool { return true }
 func (sqliteDialect) like(col string) string { return col + " LIKE ?" }
 
 func (sqliteDialect) returning() string { return "" }
+
+func (sqliteDialect) skipLocked() string { return "" }
+
+func (sqliteDialect) lockTables(string, ...string) string { return "" }
 
 func (sqliteDialect) optimize(full bool) string {
 	if full {
@@ -138,6 +150,12 @@ func (postgresDialect) singleWriter() bool { return false }
 func (postgresDialect) like(col string) string { return col + ` COLLATE "C" ILIKE ?` }
 
 func (postgresDialect) returning() string { return " RETURNING id" }
+
+func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+
+func (postgresDialect) lockTables(mode string, tables ...string) string {
+	return "LOCK TABLE " + strings.Join(tables, ", ") + " IN " + mode + " MODE"
+}
 
 func (postgresDialect) optimize(bool) string { return `ANALYZE` }
 

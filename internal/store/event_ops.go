@@ -41,8 +41,10 @@ func (s *Store) DeleteEvent(ctx context.Context, a *Actor, ref string) (int64, e
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, s.Rebind(`DELETE FROM events WHERE id = ?`), e.id)
-		return err
+		if _, err = tx.ExecContext(ctx, s.Rebind(`DELETE FROM events WHERE id = ?`), e.id); err != nil {
+			return err
+		}
+		return s.queueCorrelation(ctx, tx, e.id) // the worker drops its postings
 	})
 	return id, err
 }
@@ -79,10 +81,14 @@ func (s *Store) PublishEvent(ctx context.Context, a *Actor, ref string, publish 
 }
 
 // touchEvent records a change to an event's children: timestamp now and
-// unpublished, and a fresh attribute count.
+// unpublished, a fresh attribute count, and the event queued for
+// correlation.
 func (s *Store) touchEvent(ctx context.Context, q querier, eventID int64) error {
 	_, err := q.ExecContext(ctx, s.Rebind(`UPDATE events SET timestamp = ?, published = 0,
 		attribute_count = (SELECT COUNT(*) FROM attributes WHERE event_id = ? AND deleted = 0) WHERE id = ?`),
 		s.now().Unix(), eventID, eventID)
-	return err
+	if err != nil {
+		return err
+	}
+	return s.queueCorrelation(ctx, q, eventID)
 }

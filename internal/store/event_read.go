@@ -152,7 +152,7 @@ func (s *Store) loadEventChunk(ctx context.Context, a *Actor, ids []int64, opts 
 
 func initEventSlices(e *Event) {
 	e.Attribute, e.Object, e.Tag = []Attribute{}, []Object{}, []Tag{}
-	e.ShadowAttribute, e.RelatedEvent, e.Galaxy = []struct{}{}, []struct{}{}, []any{}
+	e.ShadowAttribute, e.RelatedEvent, e.Galaxy = []struct{}{}, []RelatedEvent{}, []any{}
 	e.EventReport = []EventReport{}
 }
 

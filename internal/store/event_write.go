@@ -561,11 +561,15 @@ func (w *eventWriter) resolveOrgc(ctx context.Context, ref *OrgRef) (int64, erro
 	return w.s.findOrCreateOrg(ctx, w.tx, *ref)
 }
 
-// finish recomputes the derived attribute count.
+// finish recomputes the derived attribute count and queues the event for
+// correlation.
 func (w *eventWriter) finish(ctx context.Context, eventID int64) error {
 	_, err := w.tx.ExecContext(ctx, w.s.Rebind(`UPDATE events SET attribute_count =
 		(SELECT COUNT(*) FROM attributes WHERE event_id = ? AND deleted = 0) WHERE id = ?`), eventID, eventID)
-	return err
+	if err != nil {
+		return err
+	}
+	return w.s.queueCorrelation(ctx, w.tx, eventID)
 }
 
 func deref(p *int64, def int64) int64 {

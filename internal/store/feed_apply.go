@@ -267,7 +267,10 @@ func (ap *feedApplier) touch(ctx context.Context, oldTS int64) error {
 	args = append(args, ap.res.EventID, ap.res.EventID)
 	_, err := ap.tx.ExecContext(ctx, ap.s.Rebind(q+`, attribute_count =
 		(SELECT COUNT(*) FROM attributes WHERE event_id = ? AND deleted = 0) WHERE id = ?`), args...)
-	return err
+	if err != nil {
+		return err
+	}
+	return ap.s.queueCorrelation(ctx, ap.tx, ap.res.EventID)
 }
 
 func affected(r sql.Result) int {

@@ -48,7 +48,7 @@ type Event struct {
 	SharingGroup       *SharingGroupBrief `json:"SharingGroup,omitempty"`
 	Attribute          []Attribute        `json:"Attribute"`
 	ShadowAttribute    []struct{}         `json:"ShadowAttribute"`
-	RelatedEvent       []struct{}         `json:"RelatedEvent"`
+	RelatedEvent       []RelatedEvent     `json:"RelatedEvent"`
 	// Galaxy is filled by the caller from the galaxy tags (the store does
 	// not know galaxies); it is empty, not null, when none is attached.
 	Galaxy      []any         `json:"Galaxy"`
@@ -94,6 +94,9 @@ type Attribute struct {
 	// them; both are left out of the JSON when empty.
 	Galaxy   []any
 	Warnings []WarninglistHit
+	// RelatedAttribute lists the correlations of the attribute when a
+	// caller asked for them.
+	RelatedAttribute []RelatedAttribute
 	// Event and Object are set by attribute searches.
 	Event     *AttributeEvent
 	Object    *AttributeObject
@@ -185,7 +188,8 @@ func (a Attribute) AppendJSON(b []byte) ([]byte, error) {
 		set bool
 	}{{"Event", a.Event, a.Event != nil && !a.Event.summaryOnly()}, {"Object", a.Object, a.Object != nil},
 		{"Tag", a.Tag, len(a.Tag) > 0}, {"Sighting", a.Sighting, len(a.Sighting) > 0},
-		{"Galaxy", a.Galaxy, len(a.Galaxy) > 0}, {"warnings", a.Warnings, len(a.Warnings) > 0}} {
+		{"Galaxy", a.Galaxy, len(a.Galaxy) > 0}, {"warnings", a.Warnings, len(a.Warnings) > 0},
+		{"RelatedAttribute", a.RelatedAttribute, len(a.RelatedAttribute) > 0}} {
 		if part.set {
 			if b, err = appendNested(b, part.key, part.v); err != nil {
 				return nil, err
