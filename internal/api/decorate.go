@@ -16,11 +16,19 @@ type eventExtras struct {
 	warnings store.WarningOptions
 	// noGalaxy leaves Galaxy empty (MISP's excludeGalaxy).
 	noGalaxy bool
+	// related fills RelatedEvent, and granular the RelatedAttribute of
+	// every attribute, as the actor sees them.
+	related, granular bool
+	actor             *store.Actor
 }
 
 // decorateEvents fills the galaxies of events, and of their attributes,
-// from their galaxy tags, and applies the warninglist options.
+// from their galaxy tags, applies the warninglist options, and adds the
+// correlations asked for.
 func (s *Server) decorateEvents(ctx context.Context, events []store.Event, x eventExtras) error {
+	if err := s.addCorrelations(ctx, events, x); err != nil {
+		return err
+	}
 	if x.noGalaxy && x.warnings.Check == nil {
 		return nil
 	}
@@ -72,4 +80,30 @@ func galaxiesOf(reg *galaxy.Registry, tags []store.Tag) []any {
 		out[i] = g
 	}
 	return out
+}
+
+// addCorrelations fills the related events and attributes of events.
+func (s *Server) addCorrelations(ctx context.Context, events []store.Event, x eventExtras) error {
+	for i := range events {
+		e := &events[i]
+		if x.related {
+			rel, err := s.st.RelatedEvents(ctx, x.actor, e.ID)
+			if err != nil {
+				return err
+			}
+			e.RelatedEvent = rel
+		}
+		if !x.granular {
+			continue
+		}
+		if err := s.st.AttachRelatedAttributes(ctx, x.actor, e.Attribute); err != nil {
+			return err
+		}
+		for j := range e.Object {
+			if err := s.st.AttachRelatedAttributes(ctx, x.actor, e.Object[j].Attribute); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

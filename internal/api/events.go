@@ -102,7 +102,8 @@ func (s *Server) eventView(q *request) (any, error) {
 // events/view.
 func (s *Server) viewExtras(q *request) (eventExtras, error) {
 	get := viewParams(q)
-	x := eventExtras{noGalaxy: flag(get("excludeGalaxy"))}
+	x := eventExtras{noGalaxy: flag(get("excludeGalaxy")), actor: q.actor, related: true,
+		granular: flag(get("includeGranularCorrelations"))}
 	if flag(get("includeWarninglistHits")) {
 		k, err := s.knowledge(q.ctx())
 		if err != nil {
@@ -216,7 +217,9 @@ func (s *Server) eventsRestSearch(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.decorateEvents(q.ctx(), events, eventExtras{noGalaxy: p.ExcludeGalaxy}); err != nil {
+	x := eventExtras{noGalaxy: p.ExcludeGalaxy, actor: q.actor,
+		related: p.IncludeCorrelations || p.IncludeEventCorrelations, granular: p.IncludeGranularCorrelations}
+	if err := s.decorateEvents(q.ctx(), events, x); err != nil {
 		return nil, err
 	}
 	q.w.Header().Set("X-Result-Count", itoa(total))

@@ -55,6 +55,10 @@ func (s *Server) routeTable() []route {
 		{methods: post, path: "tags/attachTagToObject", h: s.attachTagToObject},
 		{methods: post, path: "tags/removeTagFromObject", h: s.removeTagFromObject},
 
+		{methods: get, path: "correlations/top", h: s.correlationsTop},
+		{methods: get, path: "correlations/overCorrelatingValues", h: s.correlationsOver},
+		{methods: get, path: "correlations/stats", h: s.correlationsStats},
+
 		{methods: post, path: "sightings/add", h: s.sightingAdd},
 		{methods: get, path: "sightings/index", h: s.sightingsIndex},
 

@@ -56,6 +56,7 @@ type Params struct {
 	Deleted          Deleted
 
 	IncludeEventTags, IncludeContext, IncludeEventUUID, WithAttachments, Metadata, IncludeCorrelations,
+	IncludeEventCorrelations, IncludeGranularCorrelations,
 	IncludeSightings, ExcludeLocalTags, IncludeAllTags, EnforceWarninglist, IncludeWarninglistHits,
 	ExcludeGalaxy, Headerless bool
 
@@ -206,6 +207,10 @@ var restSearchFields = []field[Params]{
 	{[]string{"metadata"}, boolInto(func(p *Params) *bool { return &p.Metadata })},
 	{[]string{"includeCorrelations"},
 		boolInto(func(p *Params) *bool { return &p.IncludeCorrelations })},
+	{[]string{"includeEventCorrelations"},
+		boolInto(func(p *Params) *bool { return &p.IncludeEventCorrelations })},
+	{[]string{"includeGranularCorrelations"},
+		boolInto(func(p *Params) *bool { return &p.IncludeGranularCorrelations })},
 	{[]string{"includeSightings"}, boolInto(func(p *Params) *bool { return &p.IncludeSightings })},
 	{[]string{"excludeLocalTags"}, boolInto(func(p *Params) *bool { return &p.ExcludeLocalTags })},
 	{[]string{"includeAllTags"}, boolInto(func(p *Params) *bool { return &p.IncludeAllTags })},

@@ -132,6 +132,11 @@ func attributeDetails(ctx context.Context, st *store.Store, a *store.Actor, attr
 	if err := st.AttachAttributeDetails(ctx, a, attrs, opts); err != nil {
 		return err
 	}
+	if p.IncludeCorrelations {
+		if err := st.AttachRelatedAttributes(ctx, a, attrs); err != nil {
+			return err
+		}
+	}
 	for i := range attrs {
 		if p.IncludeEventUUID {
 			attrs[i].EventUUID = attrs[i].Event.UUID

@@ -17,6 +17,7 @@ import (
 
 	"github.com/cairn-intel/cairn/internal/api"
 	"github.com/cairn-intel/cairn/internal/auth"
+	"github.com/cairn-intel/cairn/internal/correlate"
 	"github.com/cairn-intel/cairn/internal/fetch"
 	"github.com/cairn-intel/cairn/internal/store"
 )
@@ -151,7 +152,8 @@ func Run(ctx context.Context, st *store.Store, c Config, log *slog.Logger) error
 }
 
 // startServices loads the one set of warninglists, taxonomies and
-// galaxies of the process and starts the feed scheduler. The API answers
+// galaxies of the process and starts the feed scheduler and the
+// correlation worker. The API answers
 // with that set and reloads it in place, so a change reaches the pulls,
 // which check values against its lists, and the store, which checks tags
 // against its taxonomies.
@@ -161,8 +163,9 @@ func startServices(ctx context.Context, st *store.Store, c Config, log *slog.Log
 		return nil, nil, err
 	}
 	st.SetTagPolicy(know.Taxonomies)
-	stop := fetch.Start(ctx, st, log, fetch.Options{Version: c.Version, Warninglists: know.Warninglists})
-	return know, stop, nil
+	stopFeeds := fetch.Start(ctx, st, log, fetch.Options{Version: c.Version, Warninglists: know.Warninglists})
+	stopCorrelation := correlate.Start(ctx, st, log, correlate.Options{})
+	return know, func() { stopFeeds(); stopCorrelation() }, nil
 }
 
 func tlsConfig(c Config, log *slog.Logger) (*tls.Config, error) {

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// captureStdout runs fn with the standard output going to a pipe, and
+// returns what it wrote.
+func captureStdout(t *testing.T, fn func()) []byte {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stdout
+	os.Stdout = w
+	done := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- b
+	}()
+	fn()
+	os.Stdout = saved
+	w.Close()
+	return <-done
+}
+
+func TestCorrelateRebuildAndStatus(t *testing.T) {
+	data := t.TempDir()
+	dir := t.TempDir()
+	for i, doc := range []string{
+		`{"Event": {"info": "one", "Attribute": [{"type": "domain", "value": "shared.example"}, {"type": "md5", "value": "0749bae92ca336a02c83d126e04ec628"}]}}`,
+		`{"Event": {"info": "two", "Attribute": [{"type": "hostname", "value": "SHARED.example"}]}}`,
+		`{"Event": {"info": "three", "Attribute": [{"type": "filename|md5", "value": "a.exe|0749bae92ca336a02c83d126e04ec628"}]}}`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, string(rune('a'+i))+".json"), []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := []string{"--data", data, "--log-level", "error"}
+	if code := Run(append([]string{"import"}, append(base, dir)...)); code != 0 {
+		t.Fatalf("import: exit code %d", code)
+	}
+	out := captureStdout(t, func() {
+		if code := Run(append([]string{"correlate", "--rebuild", "--top", "5", "--json"}, base...)); code != 0 {
+			t.Fatalf("correlate --rebuild: exit code %d", code)
+		}
+	})
+	// The first line is the rebuild's summary; the JSON status follows.
+	i := 0
+	for i < len(out) && out[i] != '\n' {
+		i++
+	}
+	var status struct {
+		Stats struct {
+			Correlating int64 `json:"correlating_values"`
+			Queued      int64 `json:"queued_events"`
+		} `json:"stats"`
+		Top []struct {
+			Value  string `json:"value"`
+			Events int64  `json:"events"`
+		} `json:"top"`
+	}
+	if err := json.Unmarshal(out[i:], &status); err != nil {
+		t.Fatalf("status is not JSON: %v\n%s", err, out)
+	}
+	if status.Stats.Correlating != 2 || status.Stats.Queued != 0 || len(status.Top) != 2 {
+		t.Errorf("got %+v, want 2 correlating values, none queued, 2 in the top list\n%s", status, out)
+	}
+	for _, v := range status.Top {
+		if v.Events != 2 {
+			t.Errorf("got %s in %d events, want 2", v.Value, v.Events)
+		}
+	}
+	cases := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"cap", []string{"correlate", "--cap", "1"}, 0},
+		{"bad cap", []string{"correlate", "--cap", "-3"}, 1},
+		{"disable a type, which rebuilds", []string{"correlate", "--disable-type", "md5,filename|md5"}, 0},
+		{"unknown type", []string{"correlate", "--disable-type", "nonsense"}, 1},
+		{"drain", []string{"correlate", "--drain"}, 0},
+	}
+	for _, tc := range cases {
+		captureStdout(t, func() {
+			if got := Run(append(tc.args, base...)); got != tc.want {
+				t.Errorf("%s: got exit code %d, want %d", tc.name, got, tc.want)
+			}
+		})
+	}
+}
