@@ -108,7 +108,11 @@ func TestRestSearchIncludesRelatedEventsOnRequest(t *testing.T) {
 	e := newEnv(t)
 	a := e.addEvent(e.admin, map[string]any{"info": "a", "Attribute": []any{map[string]any{"type": "md5", "value": "0749bae92ca336a02c83d126e04ec628"}}})
 	b := e.addEvent(e.admin, map[string]any{"info": "b", "Attribute": []any{map[string]any{"type": "md5", "value": "0749bae92ca336a02c83d126e04ec628"}}})
+	lonely := e.addEvent(e.admin, map[string]any{"info": "c", "Attribute": []any{map[string]any{"type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e"}}})
 	e.drainCorrelation(t)
+	if _, ok := get(e.must(200, "GET", "/events/view/"+lonely, e.admin, nil), "Event", "RelatedEvent").([]any); !ok {
+		t.Error("an event without correlations: RelatedEvent is not a list")
+	}
 	for _, tc := range []struct {
 		name string
 		body map[string]any

@@ -78,7 +78,7 @@ func (s *Store) RelatedEvents(ctx context.Context, a *Actor, eventID int64) ([]R
 			WHERE c1.event_id = ? AND v.over = 0 AND c2.event_id <> ? AND ` + c1 + ` AND ` + c2 + `)
 		ORDER BY e.date DESC, e.id DESC LIMIT ?`
 	args := append(append([]any{eventID, eventID}, args1...), args2...)
-	return queryAll(ctx, s, s.Rebind(q), append(args, MaxRelatedEvents), func(r rowScanner) (RelatedEvent, error) {
+	rel, err := queryAll(ctx, s, s.Rebind(q), append(args, MaxRelatedEvents), func(r rowScanner) (RelatedEvent, error) {
 		var e RelatedEventInfo
 		err := r.Scan(&e.ID, &e.Date, &e.ThreatLevelID, &e.Info, &e.Published, &e.UUID, &e.Analysis, &e.Timestamp,
 			&e.Distribution, &e.OrgID, &e.OrgcID, &e.Org.Name, &e.Org.UUID, &e.Org.Local,
@@ -86,6 +86,10 @@ func (s *Store) RelatedEvents(ctx context.Context, a *Actor, eventID int64) ([]R
 		e.Org.ID, e.Orgc.ID = e.OrgID, e.OrgcID
 		return RelatedEvent{Event: e}, err
 	})
+	if rel == nil {
+		rel = []RelatedEvent{} // MISP clients expect a list, never null
+	}
+	return rel, err
 }
 
 // AttachRelatedAttributes fills RelatedAttribute of each attribute (which
@@ -266,16 +270,32 @@ func (s *Store) CorrelationStats(ctx context.Context, a *Actor) (CorrelationStat
 		return CorrelationStats{}, err
 	}
 	st := CorrelationStats{Cap: cs.Cap}
+	if a.SiteAdmin() {
+		return st, s.allCorrelationStats(ctx, &st)
+	}
 	join, cond, args := a.correlatedSide("c", "at", "e")
-	q := `SELECT COALESCE(SUM(n), 0), COUNT(*), COALESCE(SUM(CASE WHEN events > 1 THEN 1 ELSE 0 END), 0),
+	q := `SELECT COALESCE(SUM(n), 0), COUNT(*), COALESCE(SUM(CASE WHEN lo <> hi THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN n > ? THEN 1 ELSE 0 END), 0)
-		FROM (SELECT COUNT(*) AS n, COUNT(DISTINCT c.event_id) AS events FROM correlations c` + join +
+		FROM (SELECT COUNT(*) AS n, MIN(c.event_id) AS lo, MAX(c.event_id) AS hi FROM correlations c` + join +
 		` WHERE ` + cond + ` GROUP BY c.value_hash) t`
 	err = s.db.QueryRowContext(ctx, s.Rebind(q), append([]any{cs.Cap}, args...)...).
 		Scan(&st.Postings, &st.Values, &st.Correlating, &st.OverCorrelated)
-	if err != nil || !a.SiteAdmin() {
-		return st, err
+	return st, err
+}
+
+// allCorrelationStats fills the stats of an actor who sees everything from
+// the per-value counts, and the worker's backlog.
+func (s *Store) allCorrelationStats(ctx context.Context, st *CorrelationStats) error {
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(postings), 0), COUNT(*), COALESCE(SUM(over), 0)
+		FROM correlation_values`).Scan(&st.Postings, &st.Values, &st.OverCorrelated)
+	if err != nil {
+		return err
+	}
+	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT value_hash FROM correlations
+		GROUP BY value_hash HAVING MIN(event_id) <> MAX(event_id)) t`).Scan(&st.Correlating)
+	if err != nil {
+		return err
 	}
 	st.Queued, err = s.CorrelationQueueLength(ctx)
-	return st, err
+	return err
 }
