@@ -137,8 +137,8 @@ func rebuildWithBar(cmd *cobra.Command, st *store.Store) error {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "rebuilt the correlation index in %s: %d attributes, %d postings, %d values, "+
-		"%d correlating, %d over the cap\n", rep.Duration.Round(time.Millisecond), rep.Attributes, rep.Postings,
-		rep.Values, rep.Correlating, rep.OverCorrelated)
+		"%d over the cap\n", rep.Duration.Round(time.Millisecond), rep.Attributes, rep.Postings,
+		rep.Values, rep.OverCorrelated)
 	return nil
 }
 

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"time"
@@ -13,7 +12,6 @@ type RebuildReport struct {
 	Attributes     int64 // attributes read
 	Postings       int64
 	Values         int64 // distinct values
-	Correlating    int64 // values held by two events or more
 	OverCorrelated int64 // values over the cap
 	Duration       time.Duration
 }
@@ -39,15 +37,19 @@ func (s *Store) RebuildCorrelations(ctx context.Context, progress func(done, tot
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM attributes`).Scan(&total); err != nil {
 		return rep, err
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.bulk(ctx, func(tx bulkTx) error {
 		if lock := s.dialect.lockTables("ACCESS EXCLUSIVE", "correlations", "correlation_values"); lock != "" {
-			if _, err := tx.ExecContext(ctx, lock); err != nil {
-				return err
+			// More sort memory for the index builds, for this transaction only.
+			for _, q := range []string{lock, `SET LOCAL maintenance_work_mem = '256MB'`, `SET LOCAL work_mem = '64MB'`} {
+				if err := tx.exec(ctx, q); err != nil {
+					return err
+				}
 			}
 		}
 		for _, q := range []string{`DROP INDEX correlations_value`, `DROP INDEX correlations_event`,
-			`DELETE FROM correlations`, `DELETE FROM correlation_values`} {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
+			`DROP INDEX correlation_values_postings`,
+			s.dialect.truncate("correlations"), s.dialect.truncate("correlation_values")} {
+			if err := tx.exec(ctx, q); err != nil {
 				return fmt.Errorf("%s: %w", q, err)
 			}
 		}
@@ -73,11 +75,10 @@ func (s *Store) RebuildCorrelations(ctx context.Context, progress func(done, tot
 	}
 	// Fresh statistics for the planner, on the two tables only: the whole
 	// database would take longer than the rebuild.
-	if _, err := s.exec(ctx, `ANALYZE correlations`); err != nil {
-		return rep, err
-	}
-	if _, err := s.exec(ctx, `ANALYZE correlation_values`); err != nil {
-		return rep, err
+	for _, table := range []string{"correlations", "correlation_values"} {
+		if _, err := s.exec(ctx, s.dialect.analyze(table)); err != nil {
+			return rep, err
+		}
 	}
 	rep.Duration = time.Since(start)
 	return rep, nil
@@ -85,9 +86,48 @@ func (s *Store) RebuildCorrelations(ctx context.Context, progress func(done, tot
 
 // fillPostings reads every correlating attribute through the read pool
 // (a snapshot taken after the write lock, so nothing is missed) and writes
-// its postings through tx.
-func (s *Store) fillPostings(ctx context.Context, tx *sql.Tx, c correlator, rep *RebuildReport,
+// its postings through tx. Reading and hashing run beside the writes, on
+// the other core.
+func (s *Store) fillPostings(ctx context.Context, tx bulkTx, c correlator, rep *RebuildReport,
 	total int64, progress func(done, total int64)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type batch struct {
+		ps   []posting
+		read int64 // attributes read so far
+	}
+	batches := make(chan batch, 2)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		readErr <- s.readPostings(ctx, c, func(ps []posting, read int64) bool {
+			select {
+			case batches <- batch{ps, read}:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+	}()
+	for b := range batches {
+		if err := tx.insertPostings(ctx, b.ps); err != nil {
+			cancel()
+			for range batches {
+			}
+			return err
+		}
+		rep.Attributes, rep.Postings = b.read, rep.Postings+int64(len(b.ps))
+		if progress != nil {
+			progress(min(b.read, total), total)
+		}
+	}
+	return <-readErr
+}
+
+// readPostings streams the postings of every correlating attribute to
+// emit in batches, with the number of attributes read so far; it stops
+// when emit returns false.
+func (s *Store) readPostings(ctx context.Context, c correlator, emit func([]posting, int64) bool) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.event_id, a.type, a.value1, a.value2
 		FROM attributes a JOIN events e ON e.id = a.event_id
 		WHERE a.deleted = 0 AND a.disable_correlation = 0 AND e.disable_correlation = 0`)
@@ -96,59 +136,48 @@ func (s *Store) fillPostings(ctx context.Context, tx *sql.Tx, c correlator, rep 
 	}
 	defer rows.Close()
 	buf := make([]posting, 0, rebuildBatch+2)
-	var id, eventID int64
+	var read, id, eventID int64
 	var typ, v1, v2 string
 	for rows.Next() {
 		if err := rows.Scan(&id, &eventID, &typ, &v1, &v2); err != nil {
 			return err
 		}
-		rep.Attributes++
+		read++
 		buf = c.postings(buf, id, eventID, typ, v1, v2)
 		if len(buf) < rebuildBatch {
 			continue
 		}
-		if err := s.insertPostings(ctx, tx, buf); err != nil {
-			return err
+		if !emit(buf, read) {
+			return ctx.Err()
 		}
-		rep.Postings += int64(len(buf))
-		buf = buf[:0]
-		if progress != nil {
-			progress(rep.Attributes, total)
-		}
+		buf = make([]posting, 0, rebuildBatch+2)
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rep.Postings += int64(len(buf))
-	if err := s.insertPostings(ctx, tx, buf); err != nil {
-		return err
-	}
-	if progress != nil {
-		progress(total, total)
+	if len(buf) > 0 || read == 0 {
+		emit(buf, read)
 	}
 	return nil
 }
 
 // finishRebuild builds the indexes of the postings and counts the values.
-func (s *Store) finishRebuild(ctx context.Context, tx *sql.Tx, limit int, rep *RebuildReport) error {
+func (s *Store) finishRebuild(ctx context.Context, tx bulkTx, limit int, rep *RebuildReport) error {
 	capText := strconv.Itoa(limit)
 	for _, q := range []string{
 		`CREATE INDEX correlations_value ON correlations (value_hash, event_id)`,
 		`CREATE INDEX correlations_event ON correlations (event_id, value_hash)`,
 		`INSERT INTO correlation_values (value_hash, postings, over)
 			SELECT value_hash, COUNT(*), CASE WHEN COUNT(*) > ` + capText + ` THEN 1 ELSE 0 END
-			FROM correlations GROUP BY value_hash`,
+			FROM correlations GROUP BY value_hash ORDER BY value_hash`,
+		`CREATE INDEX correlation_values_postings ON correlation_values (postings)`,
 	} {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
+		if err := tx.exec(ctx, q); err != nil {
 			return err
 		}
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(over), 0) FROM correlation_values`).
-		Scan(&rep.Values, &rep.OverCorrelated); err != nil {
-		return err
-	}
-	return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT value_hash FROM correlations
-		GROUP BY value_hash HAVING MIN(event_id) <> MAX(event_id)) t`).Scan(&rep.Correlating)
+	return tx.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(over), 0) FROM correlation_values`).
+		Scan(&rep.Values, &rep.OverCorrelated)
 }
 
 // queuedEvents returns the committed contents of the correlation queue.
@@ -158,17 +187,9 @@ func (s *Store) queuedEvents(ctx context.Context) ([]queued, error) {
 }
 
 // dequeue removes the queue entries that were not queued again since.
-func (s *Store) dequeue(ctx context.Context, tx *sql.Tx, work []queued) error {
-	if len(work) == 0 {
-		return nil
-	}
-	st, err := tx.PrepareContext(ctx, s.Rebind(`DELETE FROM correlation_queue WHERE event_id = ? AND seq = ?`))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+func (s *Store) dequeue(ctx context.Context, tx bulkTx, work []queued) error {
 	for _, q := range work {
-		if _, err := st.ExecContext(ctx, q.eventID, q.seq); err != nil {
+		if err := tx.exec(ctx, `DELETE FROM correlation_queue WHERE event_id = ? AND seq = ?`, q.eventID, q.seq); err != nil {
 			return err
 		}
 	}

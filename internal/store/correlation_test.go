@@ -176,8 +176,8 @@ func TestCorrelationCapAndRebuild(t *testing.T) {
 	if after := dumpPostings(t, s); !slices.Equal(before, after) {
 		t.Errorf("rebuild changed the postings:\n got %v\nwant %v", after, before)
 	}
-	if rep.Attributes != 10 || rep.Postings != 10 || rep.Values != 4 || rep.Correlating != 3 {
-		t.Errorf("got report %+v, want 10 attributes, 10 postings, 4 values, 3 correlating", rep)
+	if rep.Attributes != 10 || rep.Postings != 10 || rep.Values != 4 || rep.OverCorrelated != 0 {
+		t.Errorf("got report %+v, want 10 attributes, 10 postings, 4 values, none over the cap of 10", rep)
 	}
 	assertCountsMatch(t, s)
 
@@ -294,14 +294,7 @@ func TestCorrelationQueueKeepsNewerChange(t *testing.T) {
 	if err := s.queueCorrelation(ctx, s.wdb, id); err != nil {
 		t.Fatal(err)
 	}
-	tx, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.dequeue(ctx, tx, []queued{{id, seq}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
+	if err := s.bulk(ctx, func(tx bulkTx) error { return s.dequeue(ctx, tx, []queued{{id, seq}}) }); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := s.CorrelationQueueLength(ctx); err != nil || n != 1 {

@@ -41,6 +41,11 @@ type dialect interface {
 	// work mode names (see PostgreSQL's LOCK), or "" where the writer is
 	// single and the lock is implied.
 	lockTables(mode string, tables ...string) string
+	// truncate empties a table in the current transaction.
+	truncate(table string) string
+	// analyze refreshes the planner's statistics of one table after a bulk
+	// rewrite (and on PostgreSQL its visibility map, for index-only scans).
+	analyze(table string) string
 }
 
 type sqliteDialect struct{}
@@ -70,6 +75,12 @@ func (sqliteDialect) returning() string { return "" }
 func (sqliteDialect) skipLocked() string { return "" }
 
 func (sqliteDialect) lockTables(string, ...string) string { return "" }
+
+// truncate relies on SQLite's truncate optimisation of a DELETE without
+// WHERE.
+func (sqliteDialect) truncate(table string) string { return "DELETE FROM " + table }
+
+func (sqliteDialect) analyze(table string) string { return "ANALYZE " + table }
 
 func (sqliteDialect) optimize(full bool) string {
 	if full {
@@ -156,6 +167,12 @@ func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 func (postgresDialect) lockTables(mode string, tables ...string) string {
 	return "LOCK TABLE " + strings.Join(tables, ", ") + " IN " + mode + " MODE"
 }
+
+// truncate leaves no dead rows behind, unlike DELETE, which would slow the
+// inserts that follow.
+func (postgresDialect) truncate(table string) string { return "TRUNCATE " + table }
+
+func (postgresDialect) analyze(table string) string { return "VACUUM (ANALYZE) " + table }
 
 func (postgresDialect) optimize(bool) string { return `ANALYZE` }
 
