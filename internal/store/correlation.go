@@ -195,7 +195,15 @@ func (s *Store) CorrelateQueued(ctx context.Context, limit int) (int, error) {
 type queued struct{ eventID, seq int64 }
 
 func (s *Store) correlateBatch(ctx context.Context, tx *sql.Tx, c correlator, limit, n int) (int, error) {
-	if lock := s.dialect.lockTables("ROW EXCLUSIVE", "correlations", "correlation_values"); lock != "" {
+	// On PostgreSQL: wait for a rebuild in progress before reading any
+	// postings, and let one node at a time adjust the per-value counts,
+	// which are read and written in several statements. Readers are not
+	// blocked.
+	for _, lock := range []string{s.dialect.lockTables("ROW EXCLUSIVE", "correlations"),
+		s.dialect.lockTables("SHARE ROW EXCLUSIVE", "correlation_values")} {
+		if lock == "" {
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, lock); err != nil {
 			return 0, err
 		}
@@ -316,19 +324,17 @@ func (s *Store) insertPostings(ctx context.Context, tx *sql.Tx, ps []posting) er
 	return nil
 }
 
-// applyPostingDelta adds the change in postings per value to
-// correlation_values, re-marks the values over the cap and drops the ones
-// left without postings. Values are updated in order, so that two nodes
-// updating overlapping values cannot deadlock.
+// applyPostingDelta brings correlation_values up to date for the values
+// whose postings changed by delta. Only values held by two attributes or
+// more have a row (a value held once correlates with nothing, and most
+// values are held once): a value with a row moves by its delta, a value
+// without one is counted from its postings, which are few, and rows left
+// with fewer than two postings go. Values are taken in order, in chunks.
 func (s *Store) applyPostingDelta(ctx context.Context, tx *sql.Tx, delta map[int64]int64, limit int) error {
 	hashes := make([]int64, 0, len(delta))
-	var gone []any
 	for h, d := range delta {
 		if d != 0 {
 			hashes = append(hashes, h)
-		}
-		if d < 0 {
-			gone = append(gone, h)
 		}
 	}
 	slices.Sort(hashes)
@@ -336,24 +342,32 @@ func (s *Store) applyPostingDelta(ctx context.Context, tx *sql.Tx, delta map[int
 	for len(hashes) > 0 {
 		chunk := hashes[:min(len(hashes), postingRows)]
 		hashes = hashes[len(chunk):]
-		args := make([]any, 0, 3*len(chunk))
+		deltas := make([]any, 0, 2*len(chunk))
 		for _, h := range chunk {
-			args = append(args, h, delta[h], boolAsInt(delta[h] > int64(limit)))
+			deltas = append(deltas, h, delta[h])
 		}
-		_, err := tx.ExecContext(ctx, s.Rebind(`INSERT INTO correlation_values (value_hash, postings, over) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?,?,?),", len(chunk)), ",")+`
-			ON CONFLICT (value_hash) DO UPDATE SET postings = correlation_values.postings + excluded.postings,
-			over = CASE WHEN correlation_values.postings + excluded.postings > `+capText+` THEN 1 ELSE 0 END`), args...)
-		if err != nil {
-			return err
+		in := placeholders(len(chunk))
+		ids := int64Args(chunk)
+		steps := []struct {
+			q    string
+			args []any
+		}{
+			{`UPDATE correlation_values SET postings = correlation_values.postings + d.delta,
+				over = CASE WHEN correlation_values.postings + d.delta > ` + capText + ` THEN 1 ELSE 0 END
+				FROM (SELECT CAST(? AS BIGINT) AS value_hash, CAST(? AS BIGINT) AS delta` +
+				strings.Repeat(` UNION ALL SELECT ?, ?`, len(chunk)-1) + `) d
+				WHERE correlation_values.value_hash = d.value_hash`, deltas},
+			{`INSERT INTO correlation_values (value_hash, postings, over)
+				SELECT c.value_hash, COUNT(*), CASE WHEN COUNT(*) > ` + capText + ` THEN 1 ELSE 0 END
+				FROM correlations c WHERE c.value_hash IN (` + in + `)
+				AND NOT EXISTS (SELECT 1 FROM correlation_values v WHERE v.value_hash = c.value_hash)
+				GROUP BY c.value_hash HAVING COUNT(*) > 1`, ids},
+			{`DELETE FROM correlation_values WHERE postings < 2 AND value_hash IN (` + in + `)`, ids},
 		}
-	}
-	for len(gone) > 0 {
-		chunk := gone[:min(len(gone), postingRows)]
-		gone = gone[len(chunk):]
-		if _, err := tx.ExecContext(ctx, s.Rebind(`DELETE FROM correlation_values WHERE postings <= 0 AND value_hash IN (`+
-			placeholders(len(chunk))+`)`), chunk...); err != nil {
-			return err
+		for _, st := range steps {
+			if _, err := tx.ExecContext(ctx, s.Rebind(st.q), st.args...); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -255,8 +255,9 @@ func (s *Store) correlatedValueText(ctx context.Context, a *Actor, hash int64) (
 // CorrelationStats are the sizes of the correlation index as the actor
 // sees it; Queued is the worker's backlog, for site administrators only.
 type CorrelationStats struct {
-	Postings       int64 `json:"postings"`
-	Values         int64 `json:"values"`
+	Postings int64 `json:"postings"`
+	// Values counts the values held by two attributes or more.
+	Values         int64 `json:"repeated_values"`
 	Correlating    int64 `json:"correlating_values"`
 	OverCorrelated int64 `json:"over_correlating_values"`
 	Cap            int   `json:"cap"`
@@ -274,7 +275,8 @@ func (s *Store) CorrelationStats(ctx context.Context, a *Actor) (CorrelationStat
 		return st, s.allCorrelationStats(ctx, &st)
 	}
 	join, cond, args := a.correlatedSide("c", "at", "e")
-	q := `SELECT COALESCE(SUM(n), 0), COUNT(*), COALESCE(SUM(CASE WHEN lo <> hi THEN 1 ELSE 0 END), 0),
+	q := `SELECT COALESCE(SUM(n), 0), COALESCE(SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN lo <> hi THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN n > ? THEN 1 ELSE 0 END), 0)
 		FROM (SELECT COUNT(*) AS n, MIN(c.event_id) AS lo, MAX(c.event_id) AS hi FROM correlations c` + join +
 		` WHERE ` + cond + ` GROUP BY c.value_hash) t`
@@ -284,15 +286,17 @@ func (s *Store) CorrelationStats(ctx context.Context, a *Actor) (CorrelationStat
 }
 
 // allCorrelationStats fills the stats of an actor who sees everything from
-// the per-value counts, and the worker's backlog.
+// the per-value counts, and the worker's backlog. A repeated value
+// correlates when its postings span two events: two probes of the index.
 func (s *Store) allCorrelationStats(ctx context.Context, st *CorrelationStats) error {
-	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(postings), 0), COUNT(*), COALESCE(SUM(over), 0)
+	err := s.db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM correlations), COUNT(*), COALESCE(SUM(over), 0)
 		FROM correlation_values`).Scan(&st.Postings, &st.Values, &st.OverCorrelated)
 	if err != nil {
 		return err
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT value_hash FROM correlations
-		GROUP BY value_hash HAVING MIN(event_id) <> MAX(event_id)) t`).Scan(&st.Correlating)
+	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM correlation_values v
+		WHERE (SELECT MIN(event_id) FROM correlations c WHERE c.value_hash = v.value_hash) <>
+			(SELECT MAX(event_id) FROM correlations c WHERE c.value_hash = v.value_hash)`).Scan(&st.Correlating)
 	if err != nil {
 		return err
 	}

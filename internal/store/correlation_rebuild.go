@@ -11,7 +11,7 @@ import (
 type RebuildReport struct {
 	Attributes     int64 // attributes read
 	Postings       int64
-	Values         int64 // distinct values
+	Values         int64 // values held by two attributes or more
 	OverCorrelated int64 // values over the cap
 	Duration       time.Duration
 }
@@ -169,7 +169,7 @@ func (s *Store) finishRebuild(ctx context.Context, tx bulkTx, limit int, rep *Re
 		`CREATE INDEX correlations_event ON correlations (event_id, value_hash)`,
 		`INSERT INTO correlation_values (value_hash, postings, over)
 			SELECT value_hash, COUNT(*), CASE WHEN COUNT(*) > ` + capText + ` THEN 1 ELSE 0 END
-			FROM correlations GROUP BY value_hash ORDER BY value_hash`,
+			FROM correlations GROUP BY value_hash HAVING COUNT(*) > 1 ORDER BY value_hash`,
 		`CREATE INDEX correlation_values_postings ON correlation_values (postings)`,
 	} {
 		if err := tx.exec(ctx, q); err != nil {

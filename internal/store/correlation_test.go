@@ -126,7 +126,7 @@ func assertCountsMatch(t *testing.T, s *Store) {
 	t.Helper()
 	var bad int64
 	err := s.db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM (
-		SELECT value_hash, COUNT(*) AS n FROM correlations GROUP BY value_hash) p
+		SELECT value_hash, COUNT(*) AS n FROM correlations GROUP BY value_hash HAVING COUNT(*) > 1) p
 		FULL OUTER JOIN correlation_values v ON v.value_hash = p.value_hash
 		WHERE p.n IS NULL OR v.postings IS NULL OR p.n <> v.postings`).Scan(&bad)
 	if err != nil {
@@ -176,8 +176,8 @@ func TestCorrelationCapAndRebuild(t *testing.T) {
 	if after := dumpPostings(t, s); !slices.Equal(before, after) {
 		t.Errorf("rebuild changed the postings:\n got %v\nwant %v", after, before)
 	}
-	if rep.Attributes != 10 || rep.Postings != 10 || rep.Values != 4 || rep.OverCorrelated != 0 {
-		t.Errorf("got report %+v, want 10 attributes, 10 postings, 4 values, none over the cap of 10", rep)
+	if rep.Attributes != 10 || rep.Postings != 10 || rep.Values != 3 || rep.OverCorrelated != 0 {
+		t.Errorf("got report %+v, want 10 attributes, 10 postings, 3 repeated values, none over the cap of 10", rep)
 	}
 	assertCountsMatch(t, s)
 
@@ -300,4 +300,39 @@ func TestCorrelationQueueKeepsNewerChange(t *testing.T) {
 	if n, err := s.CorrelationQueueLength(ctx); err != nil || n != 1 {
 		t.Errorf("got %d queued, %v; want the newer change still queued", n, err)
 	}
+}
+
+func TestValueCountsFollowEveryChange(t *testing.T) {
+	s, admin := newTestStore(t)
+	ctx := context.Background()
+	doc := `{"info": "x", "Attribute": [{"type": "domain", "value": "counted.example"}]}`
+	check := func(step string, wantRows, wantPostings int64) {
+		t.Helper()
+		drain(t, s)
+		assertCountsMatch(t, s)
+		var rows, postings int64
+		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(postings), 0) FROM correlation_values`).
+			Scan(&rows, &postings); err != nil {
+			t.Fatal(err)
+		}
+		if rows != wantRows || postings != wantPostings {
+			t.Errorf("%s: got %d rows holding %d postings, want %d and %d", step, rows, postings, wantRows, wantPostings)
+		}
+	}
+	first := saveAs(t, s, admin, doc)
+	check("a value held once has no row", 0, 0)
+	second := saveAs(t, s, admin, doc)
+	check("held twice: counted from its postings", 1, 2)
+	saveAs(t, s, admin, doc)
+	check("three times: moved by its delta", 1, 3)
+	if _, err := s.DeleteEvent(ctx, admin, fmt.Sprint(first)); err != nil {
+		t.Fatal(err)
+	}
+	check("back to two", 1, 2)
+	if _, err := s.DeleteEvent(ctx, admin, fmt.Sprint(second)); err != nil {
+		t.Fatal(err)
+	}
+	check("held once again: the row goes", 0, 0)
+	saveAs(t, s, admin, doc)
+	check("twice again", 1, 2)
 }

@@ -325,9 +325,10 @@ CREATE TABLE feed_staging (
 	// 3: the correlation index. A posting says that one value (value1 or
 	// value2 of an attribute, field 1 or 2) occurs in an event; value_hash is
 	// the first eight bytes of the SHA-256 of the case-folded value.
-	// correlation_values counts the postings of each value and marks those
-	// over the cap; correlation_queue lists the events whose postings must be
-	// recomputed, seq growing each time one is queued again.
+	// correlation_values counts the postings of each value held by two
+	// attributes or more and marks those over the cap; correlation_queue
+	// lists the events whose postings must be recomputed, seq growing each
+	// time one is queued again.
 	`
 CREATE TABLE correlations (
 	value_hash   INTEGER NOT NULL,
