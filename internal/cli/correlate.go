@@ -136,7 +136,7 @@ func rebuildWithBar(cmd *cobra.Command, st *store.Store) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "rebuilt the correlation index in %s: %d attributes, %d postings, %d values, "+
+	fmt.Fprintf(cmd.OutOrStdout(), "rebuilt the correlation index in %s: %d attributes, %d postings, %d repeated values, "+
 		"%d over the cap\n", rep.Duration.Round(time.Millisecond), rep.Attributes, rep.Postings,
 		rep.Values, rep.OverCorrelated)
 	return nil
@@ -174,7 +174,7 @@ func printCorrelation(cmd *cobra.Command, st *store.Store, o correlateOpts) erro
 
 func writeCorrelationStatus(out io.Writer, st store.CorrelationStats, cs store.CorrelationSettings, top []store.CorrelatedValue) {
 	fmt.Fprintf(out, "postings:               %d\n", st.Postings)
-	fmt.Fprintf(out, "values:                 %d\n", st.Values)
+	fmt.Fprintf(out, "repeated values:        %d (in two attributes or more)\n", st.Values)
 	fmt.Fprintf(out, "correlating values:     %d (in two events or more)\n", st.Correlating)
 	fmt.Fprintf(out, "over-correlating:       %d (more than %d attributes)\n", st.OverCorrelated, st.Cap)
 	fmt.Fprintf(out, "queued events:          %d\n", st.Queued)
