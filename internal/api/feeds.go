@@ -25,7 +25,7 @@ const secretMask = "********"
 // puller returns a Puller that checks values against the server's
 // warninglists.
 func (s *Server) puller(ctx context.Context) *fetch.Puller {
-	opts := fetch.Options{Version: s.cfg.CairnVersion, Logger: s.log}
+	opts := fetch.Options{Version: s.cfg.CairnVersion, Logger: s.log, Node: s.cfg.Node, Heartbeat: s.cfg.Heartbeat}
 	if k, err := s.knowledge(ctx); err == nil {
 		opts.Warninglists = k.Warninglists
 	} // else the Puller reads them itself, and its pull reports the fault

@@ -130,5 +130,9 @@ func (s *Server) routeTable() []route {
 		{methods: post, path: "galaxies/detach", h: s.galaxyDetach},
 		{methods: post, path: "galaxy_clusters/detach", h: s.galaxyDetach},
 		{methods: post, path: "galaxies/update", h: s.knowledgeUpdate},
+
+		// Cairn's own: the nodes serving this instance and their jobs.
+		{methods: get, path: "cairn/nodes", h: s.nodesIndex},
+		{methods: get, path: "cairn/jobs", h: s.jobsIndex},
 	}
 }

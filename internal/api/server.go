@@ -34,6 +34,12 @@ type Config struct {
 	// QueryBudget bounds the work of one request: past it, its queries are
 	// cancelled and the client is told so. Zero means DefaultQueryBudget.
 	QueryBudget time.Duration
+	// Node names this process among the nodes sharing the database, and
+	// Heartbeat is how often its claims are renewed; pulls started through
+	// the API claim their feed with them. Zero values take package fetch's
+	// defaults.
+	Node      string
+	Heartbeat time.Duration
 	// Knowledge holds the warninglists, taxonomies and galaxies, shared
 	// with the rest of the process; nil loads them from the store's
 	// settings when the server is made. Either way the store checks tags

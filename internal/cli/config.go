@@ -26,6 +26,8 @@ func serveSettings(c *serveConfig) []setting {
 		{"org", "CAIRN_ORG", "Cairn", "name of the host organisation created at first start", false, &c.org},
 		{"admin-email", "CAIRN_ADMIN_EMAIL", "admin@cairn.local", "e-mail of the site administrator created at first start", false, &c.adminEmail},
 		{"query-budget", "CAIRN_QUERY_BUDGET", "2m", "longest time one API request may run before its queries are stopped", false, &c.queryBudget},
+		{"node", "CAIRN_NODE", "", "name of this node among those sharing the database (default hostname:pid)", false, &c.node},
+		{"heartbeat", "CAIRN_HEARTBEAT", "30s", "how often a node says it is alive and renews its claims; the same on every node", false, &c.heartbeat},
 		{"", "CAIRN_ADMIN_KEY", "", "API key of the first administrator (40 letters and digits); first start only", true, &c.adminKey},
 	}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 type serveConfig struct {
-	listen, tlsCert, tlsKey, plainHTTP, org, adminEmail, adminKey, queryBudget string
+	listen, tlsCert, tlsKey, plainHTTP, org, adminEmail, adminKey, queryBudget, node, heartbeat string
 }
 
 func init() {
@@ -27,9 +27,13 @@ func (c *serveConfig) server(g *globals) (server.Config, error) {
 	if err != nil || budget <= 0 {
 		return server.Config{}, fmt.Errorf("--query-budget: %q is not a positive duration such as 90s or 2m", c.queryBudget)
 	}
+	beat, err := time.ParseDuration(c.heartbeat)
+	if err != nil {
+		return server.Config{}, fmt.Errorf("--heartbeat: %q is not a duration such as 30s", c.heartbeat)
+	}
 	return server.Config{DataDir: g.dataDir, Listen: c.listen, TLSCert: c.tlsCert, TLSKey: c.tlsKey,
 		PlainHTTP: plain, OrgName: c.org, AdminEmail: c.adminEmail, AdminKey: c.adminKey,
-		QueryBudget: budget, Version: Version, Out: os.Stdout}, nil
+		QueryBudget: budget, Node: c.node, Heartbeat: beat, Version: Version, Out: os.Stdout}, nil
 }
 
 func newServeCmd(g *globals) *cobra.Command {

@@ -36,6 +36,11 @@ type Options struct {
 	// process died. (A renewal waits while a long transaction holds the
 	// writer, hence the margin.)
 	Heartbeat time.Duration
+	// Node names this process among those sharing the database, so that
+	// only it renews and releases its claims: store.DefaultNodeID().
+	Node string
+	// Tick is how often the scheduler looks for due feeds: SchedulerTick.
+	Tick time.Duration
 	// Actor is who pulls write as: nil for the first site administrator.
 	Actor *store.Actor
 	// Warninglists are the lists pulls check values against, shared with
@@ -55,6 +60,10 @@ func (o Options) withDefaults() Options {
 	set(&o.RetryBase, 2*time.Second)
 	set(&o.RetryMax, time.Minute)
 	set(&o.Heartbeat, 30*time.Second)
+	set(&o.Tick, SchedulerTick)
+	if o.Node == "" {
+		o.Node = store.DefaultNodeID()
+	}
 	switch {
 	case o.Retries == 0:
 		o.Retries = 3
@@ -99,24 +108,40 @@ const claimStaleBeats = 20
 // ErrBusy is returned when another pull of the feed is running.
 var ErrBusy = fmt.Errorf("%w: a pull of this feed is already running", store.ErrConflict)
 
+// ErrClaimLost stops a pull whose claim went stale and was taken over by
+// another node: the two must not write the feed at once.
+var ErrClaimLost = errors.New("the claim on the feed went stale and another node took the pull over")
+
 // Pull downloads and stores one feed, records the pull and its report, and
 // returns the report. The error is the pull's failure, also in the report;
 // a pull that could not start (ErrBusy, a database fault) returns a nil
 // report.
 func (p *Puller) Pull(ctx context.Context, f store.Feed) (*Report, error) {
-	ok, err := p.st.ClaimFeed(ctx, f.ID, claimStaleBeats*p.opts.Heartbeat)
+	return p.pull(ctx, f, nil)
+}
+
+// pull is Pull; with seen set, only if no pull started since f was read
+// (see store.FeedClaim).
+func (p *Puller) pull(ctx context.Context, f store.Feed, seen *int64) (*Report, error) {
+	ok, err := p.st.ClaimFeed(ctx, store.FeedClaim{FeedID: f.ID, Node: p.opts.Node,
+		Stale: claimStaleBeats * p.opts.Heartbeat, Seen: seen})
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, ErrBusy
 	}
-	stopBeat := p.heartbeat(ctx, f.ID)
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stopBeat := p.heartbeat(runCtx, cancel, f.ID)
 	rep := &Report{FeedID: f.ID, Feed: f.Name, Format: f.SourceFormat,
 		Started: p.st.Now().UTC().Truncate(time.Millisecond), Rejects: []RejectedLine{}}
 	start := time.Now()
-	err = p.runGuarded(ctx, f, rep)
+	err = p.runGuarded(runCtx, f, rep)
 	stopBeat()
+	if cause := context.Cause(runCtx); errors.Is(cause, ErrClaimLost) {
+		err = cause
+	}
 	rep.Duration = time.Since(start).Seconds()
 	rep.Result = resultSuccess
 	if err != nil {
@@ -175,7 +200,7 @@ func (p *Puller) record(ctx context.Context, f store.Feed, rep *Report) error {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	return p.st.RecordFeedPull(rctx, store.FeedPull{FeedID: f.ID, Started: rep.Started.Unix(),
-		Finished: p.st.Now().Unix(), Success: rep.Succeeded(), Error: rep.Error, Report: rep.JSON()})
+		Finished: p.st.Now().Unix(), Success: rep.Succeeded(), Error: rep.Error, Report: rep.JSON(), Node: p.opts.Node})
 }
 
 func (p *Puller) logReport(rep *Report) {
@@ -191,8 +216,8 @@ func (p *Puller) logReport(rep *Report) {
 }
 
 // heartbeat renews the claim on the feed until the returned stop is
-// called.
-func (p *Puller) heartbeat(ctx context.Context, id int64) (stop func()) {
+// called. A claim found lost cancels the pull with ErrClaimLost.
+func (p *Puller) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, id int64) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -207,9 +232,14 @@ func (p *Puller) heartbeat(ctx context.Context, id int64) (stop func()) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := p.st.RenewFeedClaim(ctx, id); err != nil && ctx.Err() == nil {
-					p.log.Warn("renew feed claim", "action", "feed_pull", "feed_id", id, "error", err)
-				}
+			}
+			ok, err := p.st.RenewFeedClaim(ctx, id, p.opts.Node)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				p.log.Warn("renew feed claim", "action", "feed_pull", "feed_id", id, "error", err)
+			case err == nil && !ok:
+				cancel(ErrClaimLost)
+				return
 			}
 		}
 	}()

@@ -381,3 +381,51 @@ func TestEmptyBodyKeepsValues(t *testing.T) {
 		t.Errorf("emptied list: got %d deleted, want 2", rep.Deleted)
 	}
 }
+
+// TestLostClaimStopsThePull: a pull whose claim another node took over (it
+// went stale) stops instead of writing the feed alongside the new holder,
+// and leaves the new holder's claim alone.
+func TestLostClaimStopsThePull(t *testing.T) {
+	requested := make(chan struct{}, 1)
+	stalling := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("198.51.100.1\n"))
+		w.(http.Flusher).Flush()
+		requested <- struct{}{}
+		<-r.Context().Done()
+	}))
+	defer stalling.Close()
+	c := newClock()
+	st, _ := newStore(t, c.now)
+	f := listFeed(t, st, "taken", stalling.URL, false)
+	opts := testOptions()
+	opts.Node, opts.Heartbeat = "here", 20*time.Millisecond
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := New(st, opts).Pull(context.Background(), f)
+		done <- err
+	}()
+	<-requested
+	ctx := context.Background()
+	for {
+		c.add(time.Hour) // past the stale limit, whatever the last renewal
+		ok, err := st.ClaimFeed(ctx, store.FeedClaim{FeedID: f.ID, Node: "there", Stale: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			break
+		}
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClaimLost) {
+			t.Errorf("got %v, want ErrClaimLost", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the pull went on after losing its claim")
+	}
+	if h := reload(t, st, f).Health; h.PullingSince == 0 || h.PullingNode != "there" {
+		t.Errorf("got claim %d of %q, want the new holder's kept", h.PullingSince, h.PullingNode)
+	}
+}

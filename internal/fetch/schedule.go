@@ -23,6 +23,8 @@ type Health struct {
 	Stale          bool  `json:"stale"`
 	OverdueSeconds int64 `json:"overdue_seconds"`
 	NextPull       int64 `json:"next_pull"` // 0 when disabled
+	// PullingNode is the node that pulls the feed now, or pulled it last.
+	PullingNode string `json:"pulling_node"`
 }
 
 // retryDelay is the wait after a failed pull: a minute, doubled with each
@@ -50,7 +52,7 @@ func NextPull(f store.Feed) time.Time {
 // HealthOf describes a feed at time now.
 func HealthOf(f store.Feed, now time.Time) Health {
 	h := Health{LastFetchStarted: f.Health.LastFetchStarted, LastSuccess: f.Health.LastSuccess,
-		LastError: f.Health.LastError, ErrorStreak: f.Health.ErrorStreak}
+		LastError: f.Health.LastError, ErrorStreak: f.Health.ErrorStreak, PullingNode: f.Health.PullingNode}
 	due := time.Unix(f.Health.LastSuccess, 0).Add(f.Schedule)
 	if f.Health.LastSuccess != 0 && now.After(due) {
 		h.OverdueSeconds = int64(now.Sub(due) / time.Second)
@@ -76,7 +78,8 @@ func HealthOf(f store.Feed, now time.Time) Health {
 	return h
 }
 
-// SchedulerTick is how often the scheduler looks for due feeds.
+// SchedulerTick is how often the scheduler looks for due feeds unless
+// Options.Tick says otherwise.
 var SchedulerTick = 30 * time.Second
 
 // schedulerWorkers is how many feeds are pulled at the same time; each
@@ -84,19 +87,22 @@ var SchedulerTick = 30 * time.Second
 const schedulerWorkers = 2
 
 // Start runs the feed scheduler of the server until ctx is cancelled or
-// stop is called: every SchedulerTick it pulls the enabled feeds that are
-// due (see NextPull), at most two at a time. The schedule rests on the
+// stop is called: every tick (Options.Tick) it pulls the enabled feeds that
+// are due (see NextPull), at most two at a time. The schedule rests on the
 // stored last success, so a restart resumes where the last run stopped.
-// stop cancels running pulls (each is recorded as failed and leaves the
-// data as it was) and waits for them.
+// Each node sharing the database runs a scheduler; the claim of each pull
+// in the database makes one node pull a due feed, once. stop cancels
+// running pulls (each is recorded as failed and leaves the data as it was)
+// and waits for them.
 func Start(ctx context.Context, st *store.Store, log *slog.Logger, opts Options) (stop func()) {
 	opts.Logger = log
 	ctx, cancel := context.WithCancel(ctx)
-	sc := &scheduler{p: New(st, opts), st: st, log: log, running: map[int64]bool{},
+	p := New(st, opts)
+	sc := &scheduler{p: p, st: st, log: log, tick: p.opts.Tick, running: map[int64]bool{},
 		slots: make(chan struct{}, schedulerWorkers)}
 	sc.wg.Add(1)
 	go sc.loop(ctx)
-	log.Info("feed scheduler started", "action", "feed_schedule", "tick", SchedulerTick.String())
+	log.Info("feed scheduler started", "action", "feed_schedule", "tick", sc.tick.String())
 	return func() {
 		cancel()
 		sc.wg.Wait()
@@ -107,6 +113,7 @@ type scheduler struct {
 	p     *Puller
 	st    *store.Store
 	log   *slog.Logger
+	tick  time.Duration
 	wg    sync.WaitGroup
 	slots chan struct{}
 
@@ -116,7 +123,7 @@ type scheduler struct {
 
 func (sc *scheduler) loop(ctx context.Context) {
 	defer sc.wg.Done()
-	t := time.NewTicker(SchedulerTick)
+	t := time.NewTicker(sc.tick)
 	defer t.Stop()
 	for {
 		sc.startDue(ctx)
@@ -157,8 +164,9 @@ func (sc *scheduler) pull(ctx context.Context, f store.Feed) {
 	defer sc.wg.Done()
 	defer func() { <-sc.slots }()
 	defer sc.release(f.ID)
-	// Errors are in the recorded report and logged by the Puller.
-	_, _ = sc.p.Pull(ctx, f)
+	// Errors are in the recorded report and logged by the Puller; ErrBusy
+	// means another node pulls it, or just did.
+	_, _ = sc.p.pull(ctx, f, &f.Health.LastFetchStarted)
 }
 
 func (sc *scheduler) take(id int64) bool {

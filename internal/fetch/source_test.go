@@ -140,7 +140,7 @@ func TestBusyFeed(t *testing.T) {
 	st, _ := newStore(t, nil)
 	ls := newListServer(t, "198.51.100.7\n")
 	f := listFeed(t, st, "busy", ls.srv.URL, false)
-	ok, err := st.ClaimFeed(context.Background(), f.ID, DefaultSchedule)
+	ok, err := st.ClaimFeed(context.Background(), store.FeedClaim{FeedID: f.ID, Node: "elsewhere", Stale: DefaultSchedule})
 	if err != nil || !ok {
 		t.Fatalf("claim: %v %v", ok, err)
 	}

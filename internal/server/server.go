@@ -17,8 +17,6 @@ import (
 
 	"github.com/cairn-intel/cairn/internal/api"
 	"github.com/cairn-intel/cairn/internal/auth"
-	"github.com/cairn-intel/cairn/internal/correlate"
-	"github.com/cairn-intel/cairn/internal/fetch"
 	"github.com/cairn-intel/cairn/internal/store"
 )
 
@@ -35,6 +33,12 @@ type Config struct {
 	Version    string
 	// QueryBudget bounds the work of one API request; zero is the API's default.
 	QueryBudget time.Duration
+	// Node names this process among the nodes sharing the database: ""
+	// for hostname:pid. Heartbeat is how often the node says it is alive,
+	// renews its claims and looks for due work: zero for 30s. All nodes of
+	// an instance use the same heartbeat.
+	Node      string
+	Heartbeat time.Duration
 	// Out receives the one-time credentials printed at first start.
 	Out io.Writer
 	// Ready, if set, is called with the bound address once listening.
@@ -59,7 +63,28 @@ func (c Config) Validate() error {
 	if c.AdminKey != "" && !auth.ValidKey(c.AdminKey) {
 		return errors.New("CAIRN_ADMIN_KEY must be 40 letters and digits")
 	}
+	if c.Heartbeat != 0 && (c.Heartbeat < minHeartbeat || c.Heartbeat > maxHeartbeat) {
+		return fmt.Errorf("--heartbeat: %s is not between %s and %s", c.Heartbeat, minHeartbeat, maxHeartbeat)
+	}
 	return nil
+}
+
+// Bounds of the heartbeat: below, the nodes write to the database for
+// little; above, a dead node's work waits more than an hour for another.
+const (
+	minHeartbeat = 100 * time.Millisecond
+	maxHeartbeat = 5 * time.Minute
+)
+
+// withDefaults fills in the node name and the heartbeat.
+func (c Config) withDefaults() Config {
+	if c.Node == "" {
+		c.Node = store.DefaultNodeID()
+	}
+	if c.Heartbeat == 0 {
+		c.Heartbeat = 30 * time.Second
+	}
+	return c
 }
 
 // Bootstrap initialises an empty instance: the host organisation and the
@@ -79,8 +104,14 @@ func Bootstrap(ctx context.Context, st *store.Store, c Config, log *slog.Logger)
 	if key == "" {
 		key = auth.NewKey()
 	}
-	if _, err := st.Initialise(ctx, store.Bootstrap{OrgName: c.OrgName, AdminEmail: c.AdminEmail,
-		PasswordHash: hash, KeyHash: auth.HashKey(key), RawKey: key}); err != nil {
+	_, err = st.Initialise(ctx, store.Bootstrap{OrgName: c.OrgName, AdminEmail: c.AdminEmail,
+		PasswordHash: hash, KeyHash: auth.HashKey(key), RawKey: key})
+	if errors.Is(err, store.ErrInitialised) {
+		// Another node, started at the same moment, did it.
+		log.Info("instance initialised by another node", "action", "init")
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("initialise instance: %w", err)
 	}
 	log.Info("instance initialised", "action", "init", "org", c.OrgName, "user", c.AdminEmail)
@@ -97,36 +128,35 @@ func Run(ctx context.Context, st *store.Store, c Config, log *slog.Logger) error
 	if err := c.Validate(); err != nil {
 		return err
 	}
+	c = c.withDefaults()
+	log = log.With("node", c.Node)
 	if err := Bootstrap(ctx, st, c, log); err != nil {
 		return err
 	}
 	if err := st.Optimize(ctx, false); err != nil {
 		log.Warn("refresh planner statistics", "error", err)
 	}
-	know, stopFeeds, err := startServices(ctx, st, c, log)
+	know, err := openKnowledge(ctx, st, log)
 	if err != nil {
 		return err
 	}
-	defer stopFeeds()
-	handler := api.New(st, log, api.Config{CairnVersion: c.Version, Knowledge: know, QueryBudget: c.QueryBudget})
+	ln, scheme, err := listen(c, log)
+	if err != nil {
+		return err
+	}
+	stopBackground, err := startBackground(ctx, st, c, ln.Addr().String(), know, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopBackground()
+	handler := api.New(st, log, api.Config{CairnVersion: c.Version, Knowledge: know, QueryBudget: c.QueryBudget,
+		Node: c.Node, Heartbeat: c.Heartbeat})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	ln, err := net.Listen("tcp", c.Listen)
-	if err != nil {
-		return err
-	}
-	scheme := "http"
-	if !c.PlainHTTP {
-		cfg, err := tlsConfig(c, log)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		ln, scheme = tls.NewListener(ln, cfg), "https"
 	}
 	log.Info("listening", "action", "serve", "addr", ln.Addr().String(), "scheme", scheme)
 	if c.Ready != nil {
@@ -151,21 +181,34 @@ func Run(ctx context.Context, st *store.Store, c Config, log *slog.Logger) error
 	return nil
 }
 
-// startServices loads the one set of warninglists, taxonomies and
-// galaxies of the process and starts the feed scheduler and the
-// correlation worker. The API answers
-// with that set and reloads it in place, so a change reaches the pulls,
-// which check values against its lists, and the store, which checks tags
-// against its taxonomies.
-func startServices(ctx context.Context, st *store.Store, c Config, log *slog.Logger) (*api.Knowledge, func(), error) {
+// listen opens the listener, with TLS unless plain HTTP was asked for.
+func listen(c Config, log *slog.Logger) (net.Listener, string, error) {
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return nil, "", err
+	}
+	if c.PlainHTTP {
+		return ln, "http", nil
+	}
+	cfg, err := tlsConfig(c, log)
+	if err != nil {
+		ln.Close()
+		return nil, "", err
+	}
+	return tls.NewListener(ln, cfg), "https", nil
+}
+
+// openKnowledge loads the one set of warninglists, taxonomies and
+// galaxies of the process. The API answers with that set and reloads it in
+// place, so a change reaches the pulls, which check values against its
+// lists, and the store, which checks tags against its taxonomies.
+func openKnowledge(ctx context.Context, st *store.Store, log *slog.Logger) (*api.Knowledge, error) {
 	know, err := api.OpenKnowledge(ctx, st, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	st.SetTagPolicy(know.Taxonomies)
-	stopFeeds := fetch.Start(ctx, st, log, fetch.Options{Version: c.Version, Warninglists: know.Warninglists})
-	stopCorrelation := correlate.Start(ctx, st, log, correlate.Options{})
-	return know, func() { stopFeeds(); stopCorrelation() }, nil
+	return know, nil
 }
 
 func tlsConfig(c Config, log *slog.Logger) (*tls.Config, error) {

@@ -44,7 +44,8 @@ type Feed struct {
 
 // FeedHealth is what the pulls of a feed recorded.
 type FeedHealth struct {
-	PullingSince     int64 // a pull holds the feed since then; 0 when idle
+	PullingSince     int64  // a pull holds the feed since then; 0 when idle
+	PullingNode      string // the node of that pull, or of the last one
 	LastFetchStarted int64
 	LastSuccess      int64
 	LastError        string
@@ -61,7 +62,7 @@ const (
 const feedColumns = `id, name, provider, url, source_format, settings, schedule, enabled, is_default,
 	orgc_id, distribution, sharing_group_id, tags, fixed_event, event_id, delta_merge, publish,
 	override_ids, auth_header, auth_secret, user_agent, ca_pin, insecure, created, modified,
-	pulling_since, last_fetch_started, last_success, last_error, error_streak, last_report`
+	pulling_since, last_fetch_started, last_success, last_error, error_streak, last_report, pulling_node`
 
 func scanFeed(r rowScanner) (Feed, error) {
 	var f Feed
@@ -72,7 +73,7 @@ func scanFeed(r rowScanner) (Feed, error) {
 		&f.Enabled, &f.Default, &f.OrgcID, &f.Distribution, &f.SharingGroupID, &tags, &f.FixedEvent,
 		&f.EventID, &f.DeltaMerge, &f.Publish, &f.OverrideIDs, &f.AuthHeader, &f.AuthSecret,
 		&f.UserAgent, &f.CAPin, &f.Insecure, &f.Created, &f.Modified, &h.PullingSince,
-		&h.LastFetchStarted, &h.LastSuccess, &h.LastError, &h.ErrorStreak, &h.LastReport)
+		&h.LastFetchStarted, &h.LastSuccess, &h.LastError, &h.ErrorStreak, &h.LastReport, &h.PullingNode)
 	if err != nil {
 		return f, err
 	}

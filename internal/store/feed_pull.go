@@ -15,19 +15,44 @@ type FeedPull struct {
 	Success  bool
 	Error    string
 	Report   string // JSON, as package fetch wrote it
+	// Node is the node that pulled; its claim, if it still holds it, is
+	// released.
+	Node string
 }
 
 // feedPullHistory is how many pulls are kept per feed.
 const feedPullHistory = 100
 
+// FeedClaim asks to pull a feed.
+type FeedClaim struct {
+	FeedID int64
+	// Node names the process that pulls, so that only it renews and
+	// releases the claim; "" is a process that shares the database with
+	// no one.
+	Node string
+	// Stale is how long a claim may go unrenewed before it is taken over:
+	// its holder died.
+	Stale time.Duration
+	// Seen, when set, is the feed's LastFetchStarted as the caller read it
+	// when it found the feed due. The claim then fails if a pull started
+	// since, so that nodes deciding from listings made at the same moment
+	// pull a due feed once.
+	Seen *int64
+}
+
 // ClaimFeed marks a feed as being pulled now, so that no other pull of it
-// starts, in this process or another one sharing the database. A claim
-// that has not been renewed for stale is taken over: its holder died. It
-// reports false when another pull holds the feed.
-func (s *Store) ClaimFeed(ctx context.Context, id int64, stale time.Duration) (bool, error) {
+// starts, in this process or another one sharing the database. It reports
+// false when another pull holds the feed (or, with c.Seen, pulled it since).
+func (s *Store) ClaimFeed(ctx context.Context, c FeedClaim) (bool, error) {
 	now := s.now().Unix()
-	res, err := s.exec(ctx, `UPDATE feeds SET pulling_since = ?, last_fetch_started = ?
-		WHERE id = ? AND (pulling_since = 0 OR pulling_since < ?)`, now, now, id, now-int64(stale/time.Second))
+	q := `UPDATE feeds SET pulling_since = ?, last_fetch_started = ?, pulling_node = ?
+		WHERE id = ? AND (pulling_since = 0 OR pulling_since < ?)`
+	args := []any{now, now, c.Node, c.FeedID, now - int64(c.Stale/time.Second)}
+	if c.Seen != nil {
+		q += ` AND last_fetch_started = ?`
+		args = append(args, *c.Seen)
+	}
+	res, err := s.exec(ctx, q, args...)
 	if err != nil {
 		return false, err
 	}
@@ -36,22 +61,28 @@ func (s *Store) ClaimFeed(ctx context.Context, id int64, stale time.Duration) (b
 		return false, err
 	}
 	if n == 0 {
-		if _, err := s.FeedByRef(ctx, itoa(id)); err != nil {
+		if _, err := s.FeedByRef(ctx, itoa(c.FeedID)); err != nil {
 			return false, err
 		}
 	}
 	return n == 1, nil
 }
 
-// RenewFeedClaim tells other processes that the pull holding the feed is
-// alive.
-func (s *Store) RenewFeedClaim(ctx context.Context, id int64) error {
-	_, err := s.exec(ctx, `UPDATE feeds SET pulling_since = ? WHERE id = ? AND pulling_since <> 0`, s.now().Unix(), id)
-	return err
+// RenewFeedClaim tells other processes that node's pull of the feed is
+// alive. It reports false when the claim is no longer node's: it went
+// stale and another node took the feed over.
+func (s *Store) RenewFeedClaim(ctx context.Context, id int64, node string) (bool, error) {
+	res, err := s.exec(ctx, `UPDATE feeds SET pulling_since = ? WHERE id = ? AND pulling_since <> 0 AND pulling_node = ?`,
+		s.now().Unix(), id, node)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // RecordFeedPull stores the outcome of a pull, updates the feed's health
-// and releases its claim. Only the last feedPullHistory pulls of a feed are
+// and releases the claim of the pull's node. Only the last feedPullHistory pulls of a feed are
 // kept.
 func (s *Store) RecordFeedPull(ctx context.Context, p FeedPull) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -60,13 +91,14 @@ func (s *Store) RecordFeedPull(ctx context.Context, p FeedPull) error {
 			p.Report); err != nil {
 			return err
 		}
-		q := `UPDATE feeds SET pulling_since = 0, last_report = ?, last_error = '', error_streak = 0,
+		release := `pulling_since = CASE WHEN pulling_node = ? THEN 0 ELSE pulling_since END`
+		q := `UPDATE feeds SET ` + release + `, last_report = ?, last_error = '', error_streak = 0,
 			last_success = ? WHERE id = ?`
-		args := []any{p.Report, p.Started, p.FeedID}
+		args := []any{p.Node, p.Report, p.Started, p.FeedID}
 		if !p.Success {
-			q = `UPDATE feeds SET pulling_since = 0, last_report = ?, last_error = ?,
+			q = `UPDATE feeds SET ` + release + `, last_report = ?, last_error = ?,
 				error_streak = error_streak + 1 WHERE id = ?`
-			args = []any{p.Report, p.Error, p.FeedID}
+			args = []any{p.Node, p.Report, p.Error, p.FeedID}
 		}
 		if _, err := tx.ExecContext(ctx, s.Rebind(q), args...); err != nil {
 			return err

@@ -81,21 +81,56 @@ func TestFeedClaimAndHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, _ := s.ClaimFeed(ctx, f.ID, time.Minute)
-	second, _ := s.ClaimFeed(ctx, f.ID, time.Minute)
+	claim := func(node string) bool {
+		ok, err := s.ClaimFeed(ctx, FeedClaim{FeedID: f.ID, Node: node, Stale: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	first, second := claim("a"), claim("b")
 	now = now.Add(2 * time.Minute)
-	takeover, _ := s.ClaimFeed(ctx, f.ID, time.Minute)
+	takeover := claim("b")
 	if !first || second || !takeover {
 		t.Errorf("got claims %v %v %v, want true, false, then a takeover of the stale claim", first, second, takeover)
 	}
-	if _, err := s.ClaimFeed(ctx, 999, time.Minute); !errors.Is(err, ErrNotFound) {
+	if ok, err := s.RenewFeedClaim(ctx, f.ID, "a"); ok || err != nil {
+		t.Errorf("renewal by the node that lost the claim: got %v, %v, want false", ok, err)
+	}
+	if ok, err := s.RenewFeedClaim(ctx, f.ID, "b"); !ok || err != nil {
+		t.Errorf("renewal by the holder: got %v, %v, want true", ok, err)
+	}
+	if _, err := s.ClaimFeed(ctx, FeedClaim{FeedID: 999, Stale: time.Minute}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown feed: got %v, want ErrNotFound", err)
+	}
+	// The pull of the node that lost the claim is recorded but leaves the
+	// holder's claim alone; the holder's releases it.
+	if err := s.RecordFeedPull(ctx, FeedPull{FeedID: f.ID, Node: "a", Started: now.Unix(), Report: "{}"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.FeedByRef(ctx, "claimed"); got.Health.PullingSince == 0 || got.Health.PullingNode != "b" {
+		t.Errorf("after the loser recorded: got claim %d by %q, want b's claim kept", got.Health.PullingSince,
+			got.Health.PullingNode)
+	}
+	if err := s.RecordFeedPull(ctx, FeedPull{FeedID: f.ID, Node: "b", Started: now.Unix(), Report: "{}"}); err != nil {
+		t.Fatal(err)
+	}
+	// A node deciding from a listing older than that pull does not pull
+	// again; one deciding from a fresh listing does.
+	seen := now.Unix() - 120
+	if ok, _ := s.ClaimFeed(ctx, FeedClaim{FeedID: f.ID, Node: "a", Stale: time.Minute, Seen: &seen}); ok {
+		t.Error("a claim from a stale listing succeeded")
+	}
+	fresh, _ := s.FeedByRef(ctx, "claimed")
+	if ok, _ := s.ClaimFeed(ctx, FeedClaim{FeedID: f.ID, Node: "a", Stale: time.Minute,
+		Seen: &fresh.Health.LastFetchStarted}); !ok {
+		t.Error("a claim from a fresh listing failed")
 	}
 
 	for i := range feedPullHistory + 5 {
 		ok := i%2 == 0
-		if err := s.RecordFeedPull(ctx, FeedPull{FeedID: f.ID, Started: now.Unix() + int64(i), Finished: now.Unix(),
-			Success: ok, Error: map[bool]string{false: "boom"}[ok], Report: "{}"}); err != nil {
+		if err := s.RecordFeedPull(ctx, FeedPull{FeedID: f.ID, Node: "a", Started: now.Unix() + int64(i),
+			Finished: now.Unix(), Success: ok, Error: map[bool]string{false: "boom"}[ok], Report: "{}"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -350,4 +350,38 @@ CREATE TABLE correlation_queue (
 	queued   INTEGER NOT NULL
 );
 `,
+	// 4: several nodes on one database. nodes lists the serving processes
+	// and when each was last seen; jobs holds one row per background job
+	// (per node for the jobs every node runs, scope naming the node) with
+	// the lease of the run in progress; pulling_node names the node whose
+	// pull holds a feed. Times in nodes and jobs are Unix milliseconds, since
+	// leases may be seconds long.
+	`
+CREATE TABLE nodes (
+	id           TEXT PRIMARY KEY,
+	hostname     TEXT NOT NULL DEFAULT '',
+	pid          INTEGER NOT NULL DEFAULT 0,
+	listen       TEXT NOT NULL DEFAULT '',
+	version      TEXT NOT NULL DEFAULT '',
+	heartbeat_ms INTEGER NOT NULL,
+	started      INTEGER NOT NULL,
+	last_seen    INTEGER NOT NULL,
+	stopped      INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE jobs (
+	name         TEXT PRIMARY KEY,
+	scope        TEXT NOT NULL DEFAULT '',
+	node         TEXT NOT NULL DEFAULT '',
+	lease_until  INTEGER NOT NULL DEFAULT 0,
+	next_run     INTEGER NOT NULL DEFAULT 0,
+	started      INTEGER NOT NULL DEFAULT 0,
+	finished     INTEGER NOT NULL DEFAULT 0,
+	runs         INTEGER NOT NULL DEFAULT 0,
+	error_streak INTEGER NOT NULL DEFAULT 0,
+	last_result  TEXT NOT NULL DEFAULT '',
+	last_status  TEXT NOT NULL DEFAULT '',
+	last_error   TEXT NOT NULL DEFAULT ''
+);
+ALTER TABLE feeds ADD COLUMN pulling_node TEXT NOT NULL DEFAULT '';
+`,
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/google/uuid"
 )
@@ -24,18 +25,35 @@ func (s *Store) Initialised(ctx context.Context) (bool, error) {
 	return n > 0, err
 }
 
+// ErrInitialised is returned by Initialise for an instance that has its
+// first administrator already.
+var ErrInitialised = fmt.Errorf("%w: the instance is already initialised", ErrConflict)
+
 // Initialise creates the default roles, the instance uuid, the host
 // organisation and the site administrator with one API key, in one
-// transaction. It refuses an instance that already has users.
+// transaction. It refuses, with ErrInitialised, an instance that already
+// has users, or that another node is initialising at the same moment.
 func (s *Store) Initialise(ctx context.Context, b Bootstrap) (User, error) {
 	var admin User
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// The first write claims the setting row: on PostgreSQL a second
+		// node's transaction waits here until the first commits, then
+		// finds the row taken. (SQLite's single writer serialises anyway.)
+		res, err := tx.ExecContext(ctx, s.Rebind(`INSERT INTO settings (name, value) VALUES ('initialised', ?)
+			ON CONFLICT (name) DO NOTHING`), itoa(s.now().Unix()))
+		if err != nil {
+			return err
+		}
+		claimed, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
 			return err
 		}
-		if n > 0 {
-			return errors.New("the instance is already initialised")
+		if claimed == 0 || n > 0 {
+			return ErrInitialised
 		}
 		if err := s.ensureRoles(ctx, tx); err != nil {
 			return err
