@@ -21,9 +21,9 @@ const rebuildBatch = 20 * postingRows
 
 // RebuildCorrelations recomputes the whole correlation index from the
 // attributes, in one transaction: readers see the old index until it
-// commits. The indexes of the postings table are dropped while it fills and
-// built after, which is several times faster than maintaining them row by
-// row. progress, if set, is called with the attributes read so far and the
+// commits. The index of the postings by value is dropped while they are
+// written and built after, which is several times faster than maintaining
+// it row by row. progress, if set, is called with the attributes read so far and the
 // total. Writes committed meanwhile stay queued and are applied by the
 // worker after the rebuild.
 func (s *Store) RebuildCorrelations(ctx context.Context, progress func(done, total int64)) (RebuildReport, error) {
@@ -46,8 +46,9 @@ func (s *Store) RebuildCorrelations(ctx context.Context, progress func(done, tot
 				}
 			}
 		}
-		for _, q := range []string{`DROP INDEX correlations_value`, `DROP INDEX correlations_event`,
-			`DROP INDEX correlation_values_postings`,
+		// The index by event stays: attributes are read in about the order
+		// of their events, so its entries go in near its end, cheaply.
+		for _, q := range []string{`DROP INDEX correlations_value`, `DROP INDEX correlation_values_postings`,
 			s.dialect.truncate("correlations"), s.dialect.truncate("correlation_values")} {
 			if err := tx.exec(ctx, q); err != nil {
 				return fmt.Errorf("%s: %w", q, err)
@@ -161,12 +162,12 @@ func (s *Store) readPostings(ctx context.Context, c correlator, emit func([]post
 	return nil
 }
 
-// finishRebuild builds the indexes of the postings and counts the values.
+// finishRebuild builds the value index of the postings and counts the
+// values.
 func (s *Store) finishRebuild(ctx context.Context, tx bulkTx, limit int, rep *RebuildReport) error {
 	capText := strconv.Itoa(limit)
 	for _, q := range []string{
 		`CREATE INDEX correlations_value ON correlations (value_hash, event_id)`,
-		`CREATE INDEX correlations_event ON correlations (event_id, value_hash)`,
 		`INSERT INTO correlation_values (value_hash, postings, over)
 			SELECT value_hash, COUNT(*), CASE WHEN COUNT(*) > ` + capText + ` THEN 1 ELSE 0 END
 			FROM correlations GROUP BY value_hash HAVING COUNT(*) > 1 ORDER BY value_hash`,
