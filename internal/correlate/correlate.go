@@ -21,7 +21,7 @@ type Options struct {
 	Poll time.Duration
 	// RebuildAbove is the backlog (queued events) from which one bulk
 	// rebuild is cheaper than reindexing event by event, as after a large
-	// import: default 2,000 events, and at least a fifth of all events.
+	// import: default 500 events, and at least a fifth of all events.
 	RebuildAbove int64
 }
 
@@ -30,7 +30,7 @@ func (o *Options) defaults() {
 		o.Poll = 5 * time.Second
 	}
 	if o.RebuildAbove <= 0 {
-		o.RebuildAbove = 2000
+		o.RebuildAbove = 500
 	}
 }
 

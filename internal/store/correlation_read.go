@@ -47,6 +47,12 @@ type RelatedAttribute struct {
 // MaxRelatedEvents bounds the related events listed for one event.
 const MaxRelatedEvents = 1000
 
+// MaxCorrelationPairs bounds the pairs of attributes examined to find the
+// related events of one event, as MISP's max_correlations_per_event does:
+// an event of 50,000 attributes may pair with hundreds of thousands of
+// attributes elsewhere, and each pair is checked against the access filter.
+const MaxCorrelationPairs = 20000
+
 // liveCorrelation is the condition on an attribute and its event for its
 // postings to count: not deleted, correlation not disabled on either. The
 // worker drops such postings too; this keeps readers exact meanwhile.
@@ -75,9 +81,10 @@ func (s *Store) RelatedEvents(ctx context.Context, a *Actor, eventID int64) ([]R
 		WHERE e.id IN (SELECT c2.event_id FROM correlations c1
 			JOIN correlation_values v ON v.value_hash = c1.value_hash
 			JOIN correlations c2 ON c2.value_hash = c1.value_hash` + j1 + j2 + `
-			WHERE c1.event_id = ? AND v.over = 0 AND c2.event_id <> ? AND ` + c1 + ` AND ` + c2 + `)
+			WHERE c1.event_id = ? AND v.over = 0 AND c2.event_id <> ? AND ` + c1 + ` AND ` + c2 + `
+			LIMIT ?)
 		ORDER BY e.date DESC, e.id DESC LIMIT ?`
-	args := append(append([]any{eventID, eventID}, args1...), args2...)
+	args := append(append(append([]any{eventID, eventID}, args1...), args2...), MaxCorrelationPairs)
 	rel, err := queryAll(ctx, s, s.Rebind(q), append(args, MaxRelatedEvents), func(r rowScanner) (RelatedEvent, error) {
 		var e RelatedEventInfo
 		err := r.Scan(&e.ID, &e.Date, &e.ThreatLevelID, &e.Info, &e.Published, &e.UUID, &e.Analysis, &e.Timestamp,
