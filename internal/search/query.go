@@ -213,7 +213,7 @@ func (b *builder) eventCond() []store.Cond {
 	p := b.p
 	parts := []store.Cond{
 		termsCond(p.EventID, func(v string) store.Cond {
-			return store.Cond{SQL: "(CAST(e.id AS TEXT) = ? OR e.uuid = ?)", Args: []any{v, strings.ToLower(v)}}
+			return store.RefCond("e", v)
 		}),
 		termsCond(p.EventInfo, func(v string) store.Cond { return b.eqOrLike("e.info", v) }),
 		termsCond(p.ThreatLevel, func(v string) store.Cond {

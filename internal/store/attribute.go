@@ -64,11 +64,12 @@ func rejectedUUID(rej []Rejection, u string) bool {
 func (s *Store) AttributeByRef(ctx context.Context, a *Actor, ref string, deleted Deleted) (Attribute, error) {
 	acc, args := a.AttributeAccess("a", "e")
 	del := deletedCond(a, "a", deleted)
+	byRef := RefCond("a", ref)
 	q := `SELECT ` + AttributeColumns + ` FROM attributes a JOIN events e ON e.id = a.event_id
-		WHERE (CAST(a.id AS TEXT) = ? OR a.uuid = ?) AND ` + acc + ` AND ` + del.SQL
+		WHERE ` + byRef.SQL + ` AND ` + acc + ` AND ` + del.SQL
 	ref = strings.TrimSpace(ref)
 	at, err := ScanAttribute(s.db.QueryRowContext(ctx, s.Rebind(q),
-		append(append([]any{ref, strings.ToLower(ref)}, args...), del.Args...)...))
+		append(append(byRef.Args, args...), del.Args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return at, notFoundf("attribute %q", ref)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/netip"
-	"strings"
 
 	"github.com/google/uuid"
 )
@@ -85,9 +84,9 @@ func (s *Store) AuthKeys(ctx context.Context, userID int64) ([]AuthKey, error) {
 
 // AuthKeyByRef returns a key by id or uuid.
 func (s *Store) AuthKeyByRef(ctx context.Context, ref string) (AuthKey, error) {
+	byRef := RefCond("k", ref)
 	k, err := scanAuthKey(s.db.QueryRowContext(ctx, s.Rebind(`SELECT `+authKeyColumns+
-		` FROM auth_keys k JOIN users u ON u.id = k.user_id WHERE CAST(k.id AS TEXT) = ? OR k.uuid = ?`),
-		ref, strings.ToLower(ref)))
+		` FROM auth_keys k JOIN users u ON u.id = k.user_id WHERE `+byRef.SQL), byRef.Args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return k, notFoundf("auth key %q", ref)
 	}

@@ -88,8 +88,9 @@ func (s *Store) EventByRef(ctx context.Context, a *Actor, ref string, opts LoadO
 func (s *Store) EventIDByRef(ctx context.Context, a *Actor, ref string) (int64, error) {
 	acc, args := a.EventAccess("e")
 	var id int64
-	err := s.db.QueryRowContext(ctx, s.Rebind(`SELECT e.id FROM events e WHERE (CAST(e.id AS TEXT) = ? OR e.uuid = ?) AND `+acc),
-		append([]any{strings.TrimSpace(ref), strings.ToLower(strings.TrimSpace(ref))}, args...)...).Scan(&id)
+	byRef := RefCond("e", ref)
+	err := s.db.QueryRowContext(ctx, s.Rebind(`SELECT e.id FROM events e WHERE `+byRef.SQL+` AND `+acc),
+		append(byRef.Args, args...)...).Scan(&id)
 	if err == sql.ErrNoRows {
 		return 0, notFoundf("event %q", ref)
 	}

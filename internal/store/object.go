@@ -12,10 +12,11 @@ func (s *Store) ObjectByRef(ctx context.Context, a *Actor, ref string) (Object, 
 	acc, args := a.ItemAccess("ob", "e")
 	eacc, eargs := a.EventAccess("e")
 	ref = strings.TrimSpace(ref)
+	byRef := RefCond("ob", ref)
 	var eventID, objID int64
 	err := s.db.QueryRowContext(ctx, s.Rebind(`SELECT ob.event_id, ob.id FROM objects ob JOIN events e ON e.id = ob.event_id
-		WHERE (CAST(ob.id AS TEXT) = ? OR ob.uuid = ?) AND `+eacc+` AND `+acc),
-		append(append([]any{ref, strings.ToLower(ref)}, eargs...), args...)...).Scan(&eventID, &objID)
+		WHERE `+byRef.SQL+` AND `+eacc+` AND `+acc),
+		append(append(byRef.Args, eargs...), args...)...).Scan(&eventID, &objID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Object{}, notFoundf("object %q", ref)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 )
 
 // SharingGroup is a sharing group with its member organisations.
@@ -47,8 +46,8 @@ func (s *Store) SharingGroups(ctx context.Context, a *Actor) ([]SharingGroup, er
 // SharingGroupByRef returns a sharing group the actor may use, by id or uuid.
 func (s *Store) SharingGroupByRef(ctx context.Context, a *Actor, ref string) (SharingGroup, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, s.Rebind(`SELECT id FROM sharing_groups WHERE CAST(id AS TEXT) = ? OR uuid = ?`),
-		ref, strings.ToLower(ref)).Scan(&id)
+	byRef := RefCond("", ref)
+	err := s.db.QueryRowContext(ctx, s.Rebind(`SELECT id FROM sharing_groups WHERE `+byRef.SQL), byRef.Args...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.CanUseSharingGroup(id)) {
 		return SharingGroup{}, notFoundf("sharing group %q", ref)
 	}
