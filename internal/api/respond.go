@@ -87,6 +87,10 @@ func (s *Server) errorResponse(q *request, err error) (int, any) {
 		return http.StatusForbidden, saveFail(actionOf(q.path), modelOf(q.path), url, reason(err))
 	}
 	switch {
+	case store.Retryable(err):
+		s.log.Warn("database busy", "action", "http", "path", url, "error", err)
+		q.w.Header().Set("Retry-After", "5")
+		return http.StatusServiceUnavailable, misperror("The database is busy with a long write (such as a correlation rebuild); nothing was changed. Retry in a few seconds.", url)
 	case errors.Is(err, context.DeadlineExceeded):
 		msg := fmt.Sprintf("The request took longer than the query budget of %s and was stopped; narrow the filters or page with limit.", s.cfg.QueryBudget)
 		s.log.Warn("query budget exceeded", "action", "http", "path", url, "error", err)

@@ -67,7 +67,10 @@ over-correlating: it is still counted, but no longer links events.`,
 func runCorrelate(cmd *cobra.Command, st *store.Store, o correlateOpts) error {
 	ctx := cmd.Context()
 	out := cmd.OutOrStdout()
-	if o.limit != 0 {
+	if cmd.Flags().Changed("top") && o.top < 1 {
+		return fmt.Errorf("--top: give a number of values of at least 1, not %d", o.top)
+	}
+	if cmd.Flags().Changed("cap") {
 		if err := st.SetCorrelationCap(ctx, o.limit); err != nil {
 			return fmt.Errorf("--cap: %w", err)
 		}
@@ -177,7 +180,9 @@ func writeCorrelationStatus(out io.Writer, st store.CorrelationStats, cs store.C
 	fmt.Fprintf(out, "repeated values:        %d (in two attributes or more)\n", st.Values)
 	fmt.Fprintf(out, "correlating values:     %d (in two events or more)\n", st.Correlating)
 	fmt.Fprintf(out, "over-correlating:       %d (more than %d attributes)\n", st.OverCorrelated, st.Cap)
-	fmt.Fprintf(out, "queued events:          %d\n", st.Queued)
+	if st.Queued != nil {
+		fmt.Fprintf(out, "queued events:          %d\n", *st.Queued)
+	}
 	disabled := "none"
 	if len(cs.DisabledTypes) > 0 {
 		disabled = strings.Join(cs.DisabledTypes, ", ")

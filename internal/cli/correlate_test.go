@@ -57,8 +57,8 @@ func TestCorrelateRebuildAndStatus(t *testing.T) {
 	}
 	var status struct {
 		Stats struct {
-			Correlating int64 `json:"correlating_values"`
-			Queued      int64 `json:"queued_events"`
+			Correlating int64  `json:"correlating_values"`
+			Queued      *int64 `json:"queued_events"`
 		} `json:"stats"`
 		Top []struct {
 			Value  string `json:"value"`
@@ -68,7 +68,7 @@ func TestCorrelateRebuildAndStatus(t *testing.T) {
 	if err := json.Unmarshal(out[i:], &status); err != nil {
 		t.Fatalf("status is not JSON: %v\n%s", err, out)
 	}
-	if status.Stats.Correlating != 2 || status.Stats.Queued != 0 || len(status.Top) != 2 {
+	if status.Stats.Correlating != 2 || status.Stats.Queued == nil || *status.Stats.Queued != 0 || len(status.Top) != 2 {
 		t.Errorf("got %+v, want 2 correlating values, none queued, 2 in the top list\n%s", status, out)
 	}
 	for _, v := range status.Top {
@@ -83,6 +83,9 @@ func TestCorrelateRebuildAndStatus(t *testing.T) {
 	}{
 		{"cap", []string{"correlate", "--cap", "1"}, 0},
 		{"bad cap", []string{"correlate", "--cap", "-3"}, 1},
+		{"zero cap", []string{"correlate", "--cap", "0"}, 1},
+		{"zero top", []string{"correlate", "--top", "0"}, 1},
+		{"a type that never correlates", []string{"correlate", "--disable-type", "comment"}, 1},
 		{"disable a type, which rebuilds", []string{"correlate", "--disable-type", "md5,filename|md5"}, 0},
 		{"unknown type", []string{"correlate", "--disable-type", "nonsense"}, 1},
 		{"drain", []string{"correlate", "--drain"}, 0},

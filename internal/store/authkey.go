@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/netip"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -129,10 +130,16 @@ func (s *Store) Authenticate(ctx context.Context, hash string, ip netip.Addr) (*
 		return nil, ErrAuthFailed
 	}
 	a.KeyID, a.ReadOnly = k.ID, k.ReadOnly
-	if now-k.LastUsed >= 60 { // keep writes off the hot path: record use once a minute
-		if _, err := s.exec(ctx, `UPDATE auth_keys SET last_used = ? WHERE id = ?`, now, k.ID); err != nil {
-			s.log.Warn("record key use", "error", err)
-		}
+	if now-k.LastUsed >= 60 {
+		// Record use once a minute, beside the request: a read must not
+		// wait for the write lock, which a long write may hold.
+		go func(id int64) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := s.exec(ctx, `UPDATE auth_keys SET last_used = ? WHERE id = ?`, now, id); err != nil {
+				s.log.Warn("record key use", "error", err)
+			}
+		}(k.ID)
 	}
 	return a, nil
 }

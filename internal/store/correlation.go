@@ -87,6 +87,9 @@ func (s *Store) SetCorrelationDisabledTypes(ctx context.Context, types []string)
 		if _, ok := misp.LookupType(t); !ok {
 			return invalidf("unknown attribute type %q", t)
 		}
+		if !misp.Correlates(t) {
+			return invalidf("attribute type %q never correlates; there is nothing to exclude", t)
+		}
 	}
 	slices.Sort(types)
 	types = slices.Compact(types)

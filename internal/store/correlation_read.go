@@ -108,7 +108,8 @@ func (s *Store) AttachRelatedAttributes(ctx context.Context, a *Actor, attrs []A
 		byID[attrs[i].ID] = &attrs[i]
 	}
 	j2, c2, args2 := a.correlatedSide("c2", "a2", "e2")
-	for start := 0; start < len(attrs); start += 500 {
+	budget := MaxCorrelationPairs
+	for start := 0; start < len(attrs) && budget > 0; start += 500 {
 		chunk := attrs[start:min(start+500, len(attrs))]
 		events, ids := map[int64]bool{}, make([]any, 0, len(chunk))
 		var eventArgs []any
@@ -124,28 +125,34 @@ func (s *Store) AttachRelatedAttributes(ctx context.Context, a *Actor, attrs []A
 			JOIN correlations c2 ON c2.value_hash = c1.value_hash` + j2 + `
 			WHERE c1.event_id IN (` + placeholders(len(eventArgs)) + `) AND c1.attribute_id IN (` +
 			placeholders(len(ids)) + `) AND v.over = 0 AND c2.event_id <> c1.event_id AND ` + c2 + `
-			ORDER BY c1.attribute_id, e2.id DESC, a2.id`
+			ORDER BY c1.attribute_id, e2.id DESC, a2.id LIMIT ?`
 		args := append(append(append([]any{}, eventArgs...), ids...), args2...)
-		rows, err := s.db.QueryContext(ctx, s.Rebind(q), args...)
+		rows, err := s.db.QueryContext(ctx, s.Rebind(q), append(args, budget)...)
 		if err != nil {
 			return err
 		}
-		if err := addRelatedAttributes(rows, byID); err != nil {
+		n, err := addRelatedAttributes(rows, byID)
+		if err != nil {
 			return err
 		}
+		budget -= n
 	}
 	return nil
 }
 
-func addRelatedAttributes(rows *sql.Rows, byID map[int64]*Attribute) error {
+// addRelatedAttributes adds the rows to the attributes and returns how
+// many it read.
+func addRelatedAttributes(rows *sql.Rows, byID map[int64]*Attribute) (int, error) {
 	defer rows.Close()
 	var last struct{ from, to int64 }
+	n := 0
 	for rows.Next() {
 		var from int64
 		var other Attribute
 		var r RelatedAttribute
+		n++
 		if err := rows.Scan(&from, &r.ID, &other.Type, &other.Value1, &other.Value2, &r.EventID, &r.OrgID, &r.Info); err != nil {
-			return err
+			return n, err
 		}
 		if last.from == from && last.to == r.ID {
 			continue // both halves of a composite value matched
@@ -156,7 +163,7 @@ func addRelatedAttributes(rows *sql.Rows, byID map[int64]*Attribute) error {
 			at.RelatedAttribute = append(at.RelatedAttribute, r)
 		}
 	}
-	return rows.Err()
+	return n, rows.Err()
 }
 
 // CorrelatedValue is one line of a list of correlating values: what the
@@ -173,26 +180,27 @@ type CorrelatedValue struct {
 // found in two events or more, as far as the actor sees them; overOnly
 // keeps the over-correlating values alone. A site administrator's list is
 // read from the per-value counts; anyone else's is counted over what they
-// may see, which reads the whole index.
+// may see, which reads the whole index. Whether a value is over-correlating
+// is decided over all its attributes, as related events decide it, so that
+// every surface agrees.
 func (s *Store) TopCorrelations(ctx context.Context, a *Actor, limit int, overOnly bool) ([]CorrelatedValue, error) {
-	cs, err := s.CorrelationSettings(ctx)
-	if err != nil {
-		return nil, err
-	}
 	if a.SiteAdmin() {
 		return s.topFromCounts(ctx, a, limit, overOnly)
 	}
 	join, cond, args := a.correlatedSide("c", "at", "e")
 	having := `COUNT(DISTINCT c.event_id) > 1`
 	if overOnly {
-		having += ` AND COUNT(*) > ?`
-		args = append(args, cs.Cap)
+		having += ` AND MAX(COALESCE(v.over, 0)) = 1`
 	}
-	q := `SELECT c.value_hash, COUNT(*), COUNT(DISTINCT c.event_id) FROM correlations c` + join +
-		` WHERE ` + cond + ` GROUP BY c.value_hash HAVING ` + having + ` ORDER BY COUNT(*) DESC, c.value_hash LIMIT ?`
-	type counted struct{ hash, postings, events int64 }
+	q := `SELECT c.value_hash, COUNT(*), COUNT(DISTINCT c.event_id), MAX(COALESCE(v.over, 0)) FROM correlations c` +
+		join + ` LEFT JOIN correlation_values v ON v.value_hash = c.value_hash WHERE ` + cond +
+		` GROUP BY c.value_hash HAVING ` + having + ` ORDER BY COUNT(*) DESC, c.value_hash LIMIT ?`
+	type counted struct {
+		hash, postings, events int64
+		over                   bool
+	}
 	found, err := queryAll(ctx, s, s.Rebind(q), append(args, limit), func(r rowScanner) (c counted, err error) {
-		err = r.Scan(&c.hash, &c.postings, &c.events)
+		err = r.Scan(&c.hash, &c.postings, &c.events, &c.over)
 		return
 	})
 	if err != nil {
@@ -200,7 +208,7 @@ func (s *Store) TopCorrelations(ctx context.Context, a *Actor, limit int, overOn
 	}
 	out := make([]CorrelatedValue, 0, len(found))
 	for _, c := range found {
-		v := CorrelatedValue{Events: c.events, Attributes: c.postings, OverCorrelated: c.postings > int64(cs.Cap)}
+		v := CorrelatedValue{Events: c.events, Attributes: c.postings, OverCorrelated: c.over}
 		if v.Value, v.Type, err = s.correlatedValueText(ctx, a, c.hash); err != nil {
 			return nil, err
 		}
@@ -268,7 +276,8 @@ type CorrelationStats struct {
 	Correlating    int64 `json:"correlating_values"`
 	OverCorrelated int64 `json:"over_correlating_values"`
 	Cap            int   `json:"cap"`
-	Queued         int64 `json:"queued_events,omitempty"`
+	// Queued is nil for anyone but a site administrator.
+	Queued *int64 `json:"queued_events,omitempty"`
 }
 
 // CorrelationStats counts the postings and values the actor sees.
@@ -283,11 +292,11 @@ func (s *Store) CorrelationStats(ctx context.Context, a *Actor) (CorrelationStat
 	}
 	join, cond, args := a.correlatedSide("c", "at", "e")
 	q := `SELECT COALESCE(SUM(n), 0), COALESCE(SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN lo <> hi THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN n > ? THEN 1 ELSE 0 END), 0)
-		FROM (SELECT COUNT(*) AS n, MIN(c.event_id) AS lo, MAX(c.event_id) AS hi FROM correlations c` + join +
-		` WHERE ` + cond + ` GROUP BY c.value_hash) t`
-	err = s.db.QueryRowContext(ctx, s.Rebind(q), append([]any{cs.Cap}, args...)...).
+		COALESCE(SUM(CASE WHEN lo <> hi THEN 1 ELSE 0 END), 0), COALESCE(SUM(o), 0)
+		FROM (SELECT COUNT(*) AS n, MIN(c.event_id) AS lo, MAX(c.event_id) AS hi, MAX(COALESCE(v.over, 0)) AS o
+		FROM correlations c` + join + ` LEFT JOIN correlation_values v ON v.value_hash = c.value_hash
+		WHERE ` + cond + ` GROUP BY c.value_hash) t`
+	err = s.db.QueryRowContext(ctx, s.Rebind(q), args...).
 		Scan(&st.Postings, &st.Values, &st.Correlating, &st.OverCorrelated)
 	return st, err
 }
@@ -307,6 +316,7 @@ func (s *Store) allCorrelationStats(ctx context.Context, st *CorrelationStats) e
 	if err != nil {
 		return err
 	}
-	st.Queued, err = s.CorrelationQueueLength(ctx)
+	n, err := s.CorrelationQueueLength(ctx)
+	st.Queued = &n
 	return err
 }

@@ -336,3 +336,49 @@ func TestValueCountsFollowEveryChange(t *testing.T) {
 	saveAs(t, s, admin, doc)
 	check("twice again", 1, 2)
 }
+
+// TestOverCorrelationIsOneVerdict checks that every surface a user sees
+// agrees on an over-correlating value: related events do not expand it, and
+// the lists and statistics mark it so, though part of its attributes are
+// hidden from the user.
+func TestOverCorrelationIsOneVerdict(t *testing.T) {
+	s, _ := newTestStore(t)
+	ctx := context.Background()
+	if err := s.SetCorrelationCap(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	alice := newOrgUser(t, s, "alice")
+	bob := newOrgUser(t, s, "bob")
+	doc := `{"info": "%s", "distribution": %d, "Attribute": [{"type": "ip-dst", "value": "192.0.2.150"}]}`
+	var mine []int64
+	for i := range 2 {
+		saveAs(t, s, bob, fmt.Sprintf(doc, "bob private", 0))
+		mine = append(mine, saveAs(t, s, alice, fmt.Sprintf(doc, fmt.Sprint("alice ", i), 1)))
+	}
+	drain(t, s)
+
+	if got := relatedIDs(t, s, alice, mine[0]); len(got) != 0 {
+		t.Errorf("got related %v through a value over the cap", got)
+	}
+	top, err := s.TopCorrelations(ctx, alice, 10, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(top) != 1 || !top[0].OverCorrelated || top[0].Events != 2 || top[0].Attributes != 2 {
+		t.Errorf("got top %+v, want the value over the cap, counted over alice's two events", top)
+	}
+	over, err := s.TopCorrelations(ctx, alice, 10, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(over) != 1 {
+		t.Errorf("got over-correlating %+v, want the one value", over)
+	}
+	st, err := s.CorrelationStats(ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.OverCorrelated != 1 || st.Queued != nil {
+		t.Errorf("got stats %+v, want one value over the cap and no queue length for a user", st)
+	}
+}

@@ -3,6 +3,9 @@ package store
 import (
 	"errors"
 	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/mattn/go-sqlite3"
 )
 
 // The error kinds every layer above maps to a response. Wrap them with %w.
@@ -48,4 +51,23 @@ func forbiddenf(format string, args ...any) error {
 
 func notFoundf(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrNotFound}, args...)...)
+}
+
+// Retryable reports whether err is a transient failure of the database that
+// the same request may not meet again: SQLite busy past its lock wait (a
+// long write such as a correlation rebuild held the lock), or on PostgreSQL
+// a lock not available, a deadlock or a serialisation failure.
+func Retryable(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "55P03", "40P01", "40001":
+			return true
+		}
+	}
+	return false
 }
