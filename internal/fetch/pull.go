@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cairn-intel/cairn/internal/jobs"
 	"github.com/cairn-intel/cairn/internal/store"
 	"github.com/cairn-intel/cairn/internal/warninglist"
 )
@@ -218,32 +219,9 @@ func (p *Puller) logReport(rep *Report) {
 // heartbeat renews the claim on the feed until the returned stop is
 // called. A claim found lost cancels the pull with ErrClaimLost.
 func (p *Puller) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, id int64) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(p.opts.Heartbeat)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			ok, err := p.st.RenewFeedClaim(ctx, id, p.opts.Node)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				p.log.Warn("renew feed claim", "action", "feed_pull", "feed_id", id, "error", err)
-			case err == nil && !ok:
-				cancel(ErrClaimLost)
-				return
-			}
-		}
-	}()
-	return func() { close(done); wg.Wait() }
+	return jobs.KeepLease(ctx, cancel, p.opts.Heartbeat, ErrClaimLost,
+		func(ctx context.Context) (bool, error) { return p.st.RenewFeedClaim(ctx, id, p.opts.Node) },
+		func(err error) { p.log.Warn("renew feed claim", "action", "feed_pull", "feed_id", id, "error", err) })
 }
 
 // PullAll pulls every enabled feed, one after the other. A feed that fails

@@ -297,12 +297,23 @@ func (r *Runner) call(ctx context.Context, j Job) (status string, err error) {
 // renew pushes the run's lease forward every heartbeat until stop is
 // called; a lease found lost cancels the run with errLeaseLost.
 func (r *Runner) renew(ctx context.Context, cancel context.CancelCauseFunc, row string) (stop func()) {
+	return KeepLease(ctx, cancel, r.opts.Heartbeat, errLeaseLost,
+		func(ctx context.Context) (bool, error) { return r.st.RenewJob(ctx, row, r.opts.Node, r.lease) },
+		func(err error) { r.log.Warn("renew job lease", "action", "job", "job", row, "error", err) })
+}
+
+// KeepLease calls renew every beat until the returned stop is called, for
+// work that holds a lease in the database (a job run, a feed pull). A
+// renewal reporting the lease lost cancels the work with lost; one that
+// fails is passed to warn and tried again at the next beat.
+func KeepLease(ctx context.Context, cancel context.CancelCauseFunc, beat time.Duration, lost error,
+	renew func(context.Context) (bool, error), warn func(error)) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(r.opts.Heartbeat)
+		t := time.NewTicker(beat)
 		defer t.Stop()
 		for {
 			select {
@@ -312,12 +323,12 @@ func (r *Runner) renew(ctx context.Context, cancel context.CancelCauseFunc, row 
 				return
 			case <-t.C:
 			}
-			ok, err := r.st.RenewJob(ctx, row, r.opts.Node, r.lease)
+			ok, err := renew(ctx)
 			switch {
 			case err != nil && ctx.Err() == nil:
-				r.log.Warn("renew job lease", "action", "job", "job", row, "error", err)
+				warn(err)
 			case err == nil && !ok:
-				cancel(errLeaseLost)
+				cancel(lost)
 				return
 			}
 		}
