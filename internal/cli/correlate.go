@@ -22,6 +22,7 @@ func init() {
 type correlateOpts struct {
 	rebuild, drain, asJSON bool
 	limit                  int
+	cidr                   string
 	disable, enable        []string
 	top                    int
 }
@@ -60,6 +61,7 @@ over-correlating: it is still counted, but no longer links events.`,
 	f.StringSliceVar(&o.disable, "disable-type", nil, "exclude attribute types from correlation (comma-separated)")
 	f.StringSliceVar(&o.enable, "enable-type", nil, "include attribute types excluded before")
 	f.IntVar(&o.top, "top", 0, "list the N values held by the most attributes")
+	f.StringVar(&o.cidr, "cidr", "", "on: relate an address range (ip-src, ip-dst CIDR) to the events with an address in it; off: do not")
 	f.BoolVar(&o.asJSON, "json", false, "print the status as JSON")
 	return cmd
 }
@@ -69,6 +71,14 @@ func runCorrelate(cmd *cobra.Command, st *store.Store, o correlateOpts) error {
 	out := cmd.OutOrStdout()
 	if cmd.Flags().Changed("top") && o.top < 1 {
 		return fmt.Errorf("--top: give a number of values of at least 1, not %d", o.top)
+	}
+	if cmd.Flags().Changed("cidr") {
+		if o.cidr != "on" && o.cidr != "off" {
+			return fmt.Errorf("--cidr: say on or off, not %q", o.cidr)
+		}
+		if err := st.SetCorrelationCIDR(ctx, o.cidr == "on"); err != nil {
+			return err
+		}
 	}
 	if cmd.Flags().Changed("cap") {
 		if err := st.SetCorrelationCap(ctx, o.limit); err != nil {
@@ -169,7 +179,7 @@ func printCorrelation(cmd *cobra.Command, st *store.Store, o correlateOpts) erro
 	if o.asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"stats": stats, "disabled_types": cs.DisabledTypes, "top": top})
+		return enc.Encode(map[string]any{"stats": stats, "disabled_types": cs.DisabledTypes, "cidr": cs.CIDR, "top": top})
 	}
 	writeCorrelationStatus(out, stats, cs, top)
 	return nil
@@ -188,6 +198,11 @@ func writeCorrelationStatus(out io.Writer, st store.CorrelationStats, cs store.C
 		disabled = strings.Join(cs.DisabledTypes, ", ")
 	}
 	fmt.Fprintf(out, "types excluded:         %s (besides the types that never correlate)\n", disabled)
+	cidr := "off"
+	if cs.CIDR {
+		cidr = "on"
+	}
+	fmt.Fprintf(out, "CIDR correlation:       %s\n", cidr)
 	for i, v := range top {
 		over := ""
 		if v.OverCorrelated {

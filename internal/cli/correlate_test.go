@@ -89,6 +89,8 @@ func TestCorrelateRebuildAndStatus(t *testing.T) {
 		{"disable a type, which rebuilds", []string{"correlate", "--disable-type", "md5,filename|md5"}, 0},
 		{"unknown type", []string{"correlate", "--disable-type", "nonsense"}, 1},
 		{"drain", []string{"correlate", "--drain"}, 0},
+		{"cidr on", []string{"correlate", "--cidr", "on"}, 0},
+		{"cidr maybe", []string{"correlate", "--cidr", "maybe"}, 1},
 	}
 	for _, tc := range cases {
 		captureStdout(t, func() {

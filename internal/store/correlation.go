@@ -29,6 +29,7 @@ const DefaultCorrelationCap = 100
 const (
 	settingCorrelationCap   = "correlation.cap"
 	settingCorrelationTypes = "correlation.disabled_types"
+	settingCorrelationCIDR  = "correlation.cidr"
 )
 
 // CorrelationSettings configure the index.
@@ -38,6 +39,9 @@ type CorrelationSettings struct {
 	// DisabledTypes are types excluded from correlation besides the ones
 	// that never correlate (misp.Correlates).
 	DisabledTypes []string
+	// CIDR relates an event holding an address range (ip-src or ip-dst
+	// with a CIDR block) to the events holding addresses inside it.
+	CIDR bool
 }
 
 // CorrelationSettings returns the stored settings, with the defaults where
@@ -53,6 +57,11 @@ func (s *Store) CorrelationSettings(ctx context.Context) (CorrelationSettings, e
 			return cs, fmt.Errorf("setting %s: %w", settingCorrelationCap, err)
 		}
 	}
+	v, err = s.Setting(ctx, settingCorrelationCIDR)
+	if err != nil {
+		return cs, err
+	}
+	cs.CIDR = v == "1"
 	v, err = s.Setting(ctx, settingCorrelationTypes)
 	if err != nil || v == "" {
 		return cs, err
@@ -77,6 +86,16 @@ func (s *Store) SetCorrelationCap(ctx context.Context, limit int) error {
 			SET over = CASE WHEN postings > ? THEN 1 ELSE 0 END`), limit)
 		return err
 	})
+}
+
+// SetCorrelationCIDR turns CIDR correlation on or off; it is computed when
+// read, so it takes effect at once.
+func (s *Store) SetCorrelationCIDR(ctx context.Context, on bool) error {
+	v := "0"
+	if on {
+		v = "1"
+	}
+	return s.SetSetting(ctx, settingCorrelationCIDR, v)
 }
 
 // SetCorrelationDisabledTypes stores the types excluded from correlation.

@@ -73,6 +73,20 @@ func (a *Actor) correlatedSide(c, at, e string) (join, cond string, args []any) 
 // both ends visible to the actor, newest first. Over-correlating values
 // are not expanded.
 func (s *Store) RelatedEvents(ctx context.Context, a *Actor, eventID int64) ([]RelatedEvent, error) {
+	cs, err := s.CorrelationSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var byRange []int64
+	if cs.CIDR {
+		if byRange, err = s.cidrRelated(ctx, a, eventID, cs.Cap); err != nil {
+			return nil, err
+		}
+	}
+	orRange := ""
+	if len(byRange) > 0 {
+		orRange = ` OR e.id IN (` + placeholders(len(byRange)) + `)`
+	}
 	j1, c1, args1 := a.correlatedSide("c1", "a1", "e1")
 	j2, c2, args2 := a.correlatedSide("c2", "a2", "e2")
 	q := `SELECT e.id, e.date, e.threat_level_id, e.info, e.published, e.uuid, e.analysis, e.timestamp,
@@ -82,9 +96,10 @@ func (s *Store) RelatedEvents(ctx context.Context, a *Actor, eventID int64) ([]R
 			JOIN correlation_values v ON v.value_hash = c1.value_hash
 			JOIN correlations c2 ON c2.value_hash = c1.value_hash` + j1 + j2 + `
 			WHERE c1.event_id = ? AND v.over = 0 AND c2.event_id <> ? AND ` + c1 + ` AND ` + c2 + `
-			LIMIT ?)
+			LIMIT ?)` + orRange + `
 		ORDER BY e.date DESC, e.id DESC LIMIT ?`
 	args := append(append(append([]any{eventID, eventID}, args1...), args2...), MaxCorrelationPairs)
+	args = append(args, int64Args(byRange)...)
 	rel, err := queryAll(ctx, s, s.Rebind(q), append(args, MaxRelatedEvents), func(r rowScanner) (RelatedEvent, error) {
 		var e RelatedEventInfo
 		err := r.Scan(&e.ID, &e.Date, &e.ThreatLevelID, &e.Info, &e.Published, &e.UUID, &e.Analysis, &e.Timestamp,

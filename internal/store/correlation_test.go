@@ -382,3 +382,51 @@ func TestOverCorrelationIsOneVerdict(t *testing.T) {
 		t.Errorf("got stats %+v, want one value over the cap and no queue length for a user", st)
 	}
 }
+
+func TestCIDRCorrelation(t *testing.T) {
+	s, admin := newTestStore(t)
+	ctx := context.Background()
+	bob := newOrgUser(t, s, "bob")
+	alice := newOrgUser(t, s, "alice")
+	block := saveAs(t, s, alice, `{"info": "range", "distribution": 1, "Attribute": [{"type": "ip-dst", "value": "10.1.0.0/16"}]}`)
+	inside := saveAs(t, s, alice, `{"info": "inside", "distribution": 1, "Attribute": [{"type": "domain|ip", "value": "x.example|10.1.2.3"}]}`)
+	outside := saveAs(t, s, alice, `{"info": "outside", "distribution": 1, "Attribute": [{"type": "ip-src", "value": "10.2.0.1"}]}`)
+	hidden := saveAs(t, s, bob, `{"info": "bob private", "distribution": 0, "Attribute": [{"type": "ip-dst", "value": "10.1.9.9"}]}`)
+	v6 := saveAs(t, s, alice, `{"info": "v6", "distribution": 1, "Attribute": [{"type": "ip-dst", "value": "2001:db8::/32"}, {"type": "ip-src", "value": "10.1.0.0/16"}]}`)
+	drain(t, s)
+
+	if got := relatedIDs(t, s, admin, inside); len(got) != 0 {
+		t.Fatalf("CIDR correlation off: got related %v, want none", got)
+	}
+	if err := s.SetCorrelationCIDR(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		a    *Actor
+		id   int64
+		want []int64
+	}{
+		{"admin: the range finds the addresses inside, and the same block", admin, block, []int64{inside, hidden, v6}},
+		{"alice: not bob's private event", alice, block, []int64{inside, v6}},
+		{"an address finds the ranges holding it", alice, inside, []int64{block, v6}},
+		{"an address outside", alice, outside, nil},
+		{"bob's address, seen by bob", bob, hidden, []int64{block, v6}},
+	}
+	for _, tc := range cases {
+		if got := relatedIDs(t, s, tc.a, tc.id); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got related %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// At a cap of 1 the block (two addresses inside it, one hidden from
+	// alice) is over-correlating for everyone, both ways; so is its value,
+	// held twice.
+	if err := s.SetCorrelationCap(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{block, inside} {
+		if got := relatedIDs(t, s, alice, id); len(got) != 0 {
+			t.Errorf("cap 1, event %d: got related %v, want none", id, got)
+		}
+	}
+}

@@ -384,4 +384,9 @@ CREATE TABLE jobs (
 );
 ALTER TABLE feeds ADD COLUMN pulling_node TEXT NOT NULL DEFAULT '';
 `,
+	// 5: the address ranges among attributes, for CIDR correlation: an
+	// ip-src or ip-dst without a single-address key holds a CIDR block.
+	`
+CREATE INDEX attributes_cidr ON attributes (event_id) WHERE ip IS NULL AND type IN ('ip-src', 'ip-dst');
+`,
 }
