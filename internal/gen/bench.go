@@ -175,7 +175,22 @@ func NewStore(ctx context.Context, dir string) (*store.Store, *store.Actor, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	_, err = st.Initialise(ctx, store.Bootstrap{OrgName: "Benchmark", AdminEmail: "bench@cairn.invalid",
+	return initialise(ctx, st)
+}
+
+// NewPostgresStore opens the empty PostgreSQL database at dbURL as a store,
+// with a site administrator to act as.
+func NewPostgresStore(ctx context.Context, dbURL string) (*store.Store, *store.Actor, error) {
+	st, err := store.OpenPostgres(ctx, dbURL, store.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	checkpoint(ctx, st.DB())
+	return initialise(ctx, st)
+}
+
+func initialise(ctx context.Context, st *store.Store) (*store.Store, *store.Actor, error) {
+	_, err := st.Initialise(ctx, store.Bootstrap{OrgName: "Benchmark", AdminEmail: "bench@cairn.invalid",
 		PasswordHash: "-", KeyHash: "-", RawKey: "benchmark-key-unused"})
 	if err != nil {
 		st.Close()

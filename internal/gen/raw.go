@@ -19,8 +19,8 @@ type rawInserter struct {
 	db                  *sql.DB
 	tx                  *sql.Tx
 	attrStmt, eventStmt *sql.Stmt
-	rows                int   // rows in the open transaction
-	objectID            int64 // stands in for the ids of the objects the store would insert
+	rows                int // rows in the open transaction
+	objectID            int64
 }
 
 func (ins *rawInserter) begin(ctx context.Context) error {
@@ -47,21 +47,12 @@ func (ins *rawInserter) event(ctx context.Context, id int64, ev *misp.Event) (in
 	if _, err := ins.eventStmt.ExecContext(ctx, id, text(ev.UUID)); err != nil {
 		return 0, err
 	}
-	n := 0
-	for i := range ev.Attribute.Items {
-		if err := ins.attribute(ctx, id, 0, &ev.Attribute.Items[i]); err != nil {
-			return n, err
-		}
-		n++
-	}
-	for _, o := range ev.Object.Items {
-		ins.objectID++
-		for i := range o.Attribute.Items {
-			if err := ins.attribute(ctx, id, ins.objectID, &o.Attribute.Items[i]); err != nil {
-				return n, err
-			}
-			n++
-		}
+	n, err := eachRow(id, ev, &ins.objectID, func(row []any) error {
+		_, err := ins.attrStmt.ExecContext(ctx, row...)
+		return err
+	})
+	if err != nil {
+		return n, err
 	}
 	ins.rows += n
 	if ins.rows >= rawBatch {
@@ -70,26 +61,61 @@ func (ins *rawInserter) event(ctx context.Context, id int64, ev *misp.Event) (in
 	return n, nil
 }
 
-// attribute normalises one attribute as the store does and inserts it.
-func (ins *rawInserter) attribute(ctx context.Context, eventID, objectID int64, a *misp.Attribute) error {
+// attributeColumns are the columns of the attributes table the baselines
+// fill, in the order of the values of attributeRow.
+var attributeColumns = []string{"uuid", "event_id", "object_id", "object_relation", "type", "category",
+	"value1", "value2", "ip", "to_ids", "distribution", "sharing_group_id", "comment", "timestamp", "deleted",
+	"disable_correlation", "first_seen", "last_seen", "data"}
+
+// eachRow calls fn with the row of every attribute of ev, those of its
+// objects included, numbering the objects on from *objectID (standing in for
+// the ids the store would give them), and returns how many rows it made.
+func eachRow(eventID int64, ev *misp.Event, objectID *int64, fn func(row []any) error) (int, error) {
+	n := 0
+	emit := func(objID int64, a *misp.Attribute) error {
+		row, err := attributeRow(eventID, objID, a)
+		if err != nil {
+			return err
+		}
+		n++
+		return fn(row)
+	}
+	for i := range ev.Attribute.Items {
+		if err := emit(0, &ev.Attribute.Items[i]); err != nil {
+			return n, err
+		}
+	}
+	for _, o := range ev.Object.Items {
+		*objectID++
+		for i := range o.Attribute.Items {
+			if err := emit(*objectID, &o.Attribute.Items[i]); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// attributeRow normalises one attribute as the store does and returns the
+// values of attributeColumns. Flags are 0 or 1, as the schema keeps them.
+func attributeRow(eventID, objectID int64, a *misp.Attribute) ([]any, error) {
 	typ := str(a.Type)
 	info, ok := misp.LookupType(typ)
 	if !ok {
-		return fmt.Errorf("unknown attribute type %q", typ)
+		return nil, fmt.Errorf("unknown attribute type %q", typ)
 	}
 	v1, v2, err := misp.NormalizeValue(typ, str(a.Value))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ip, _ := misp.IPKey(typ, v1, v2)
 	var relation any
 	if a.ObjectRelation != nil {
 		relation = str(a.ObjectRelation)
 	}
-	_, err = ins.attrStmt.ExecContext(ctx, text(a.UUID), eventID, objectID, relation, typ, str(a.Category), v1, v2,
-		ip, flag(a.ToIDS), number(a.Distribution), 0, str(a.Comment), number(a.Timestamp), false,
-		!info.Correlates, nil, nil, nil)
-	return err
+	return []any{text(a.UUID), eventID, objectID, relation, typ, str(a.Category), v1, v2,
+		ip, bit(flag(a.ToIDS)), number(a.Distribution), int64(0), str(a.Comment), number(a.Timestamp), int64(0),
+		bit(!info.Correlates), nil, nil, nil}, nil
 }
 
 func (ins *rawInserter) commit() error {
@@ -125,6 +151,13 @@ func text(s *string) string {
 }
 
 func flag(b *misp.Bool) bool { return b != nil && bool(*b) }
+
+func bit(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
 
 func number(n *misp.Int) int64 {
 	if n == nil {
