@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/cairn-intel/cairn/internal/misp"
@@ -151,5 +152,50 @@ func TestCopiesDoNotOverwriteLocalOrForeignEvents(t *testing.T) {
 	e, err := s.EventByRef(ctx, a, local.UUID, LoadOptions{})
 	if err != nil || e.Info != "made here" {
 		t.Errorf("the local event changed: %q, %v", e.Info, err)
+	}
+}
+
+// TestLargeEventWritesEveryAttribute covers the batched write of new
+// attributes (PostgreSQL): more rows than one INSERT carries, tagged
+// attributes among them (their rows must be out before their tags), object
+// attributes, and a second write adding to the event.
+func TestLargeEventWritesEveryAttribute(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	var attrs []map[string]any
+	for i := range 1200 {
+		at := map[string]any{"type": "domain", "value": fmt.Sprintf("host%d.example", i)}
+		if i%250 == 7 {
+			at["Tag"] = []map[string]any{{"name": "tlp:green"}}
+		}
+		attrs = append(attrs, at)
+	}
+	doc := map[string]any{"info": "large", "Attribute": attrs, "Object": []map[string]any{{"name": "domain-ip",
+		"Attribute": []map[string]any{{"type": "ip-dst", "object_relation": "ip", "value": "192.0.2.44"}}}}}
+	raw, _ := json.Marshal(doc)
+	res, err := s.SaveEvent(ctx, a, event(t, string(raw)), SaveOptions{Mode: ModeCreate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, _ := json.Marshal(map[string]any{"uuid": res.UUID, "Attribute": []map[string]any{
+		{"type": "md5", "value": "0749bae92ca336a02c83d126e04ec628", "Tag": []map[string]any{{"name": "tlp:amber"}}}}})
+	if _, err := s.SaveEvent(ctx, a, event(t, string(more)), SaveOptions{Mode: ModeEdit}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.EventByRef(ctx, a, res.UUID, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tagged, ids := 0, map[int64]bool{}
+	for _, at := range e.Attribute {
+		ids[at.ID] = true
+		tagged += len(at.Tag)
+	}
+	if len(e.Attribute) != 1201 || len(ids) != 1201 || tagged != 6 || len(e.Object) != 1 || len(e.Object[0].Attribute) != 1 {
+		t.Errorf("got %d attributes (%d ids), %d tags, %d objects; want 1201, 1201, 6 and one object with its attribute",
+			len(e.Attribute), len(ids), tagged, len(e.Object))
+	}
+	if e.AttributeCount != 1202 {
+		t.Errorf("got attribute_count %d, want 1202", e.AttributeCount)
 	}
 }
