@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -58,6 +59,7 @@ func newServeCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer st.Close()
+			tuneGC()
 			return server.Run(cmd.Context(), st, cfg, log)
 		},
 	}
@@ -77,4 +79,20 @@ func newConfigCmd(g *globals) *cobra.Command {
 	}
 	bindSettings(cmd, serveSettings(c))
 	return cmd
+}
+
+// tuneGC trades memory the server does not use for less collection work:
+// a large search answer allocates a few kilobytes a row, and with the
+// default settings collecting took a third of its CPU time while the heap
+// stayed near 30 MB. The collector runs at four times the live heap
+// instead of twice, and a soft limit of 200 MB (the memory budget is
+// 250 MB) brings it back earlier when the heap grows. GOGC and GOMEMLIMIT
+// in the environment keep their say.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(200 << 20)
+	}
 }
