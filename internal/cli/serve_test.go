@@ -16,8 +16,8 @@ func TestTuneGCLeavesTheEnvironmentItsSay(t *testing.T) {
 	if got := debug.SetGCPercent(100); got != 400 {
 		t.Errorf("without GOGC: got GC percent %d, want 400", got)
 	}
-	if got := debug.SetMemoryLimit(-1); got != 200<<20 {
-		t.Errorf("without GOMEMLIMIT: got memory limit %d, want %d", got, 200<<20)
+	if got := debug.SetMemoryLimit(-1); got != 128<<20 {
+		t.Errorf("without GOMEMLIMIT: got memory limit %d, want %d", got, 128<<20)
 	}
 
 	t.Setenv("GOGC", "100")
