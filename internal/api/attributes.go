@@ -121,6 +121,15 @@ func (s *Server) attributeDelete(q *request) (any, error) {
 	return map[string]any{"message": "Attribute deleted."}, nil
 }
 
+// attributeRestore takes back a soft deletion: POST attributes/restore/{id}.
+func (s *Server) attributeRestore(q *request) (any, error) {
+	at, err := s.st.RestoreAttribute(q.ctx(), q.actor, q.arg(0))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"Attribute": at}, nil
+}
+
 func (s *Server) attributeView(q *request) (any, error) {
 	at, err := s.st.AttributeByRef(q.ctx(), q.actor, q.arg(0), store.DeletedBoth)
 	if err != nil || q.r.Method == http.MethodHead {

@@ -96,10 +96,11 @@ func (s *Server) objectDelete(q *request) (any, error) {
 		_ = json.Unmarshal(q.body, &body) // an unreadable body means a soft delete
 		hard = hard || bool(body.Hard)
 	}
-	if err := s.st.DeleteObject(q.ctx(), q.actor, q.arg(0), hard); err != nil {
+	id, err := s.st.DeleteObject(q.ctx(), q.actor, q.arg(0), hard)
+	if err != nil {
 		return nil, err
 	}
-	return success("Object deleted", q.path+"/"+q.arg(0), 0), nil
+	return success("Object deleted", q.path+"/"+q.arg(0), id), nil
 }
 
 func (s *Server) objectView(q *request) (any, error) {

@@ -36,6 +36,7 @@ func (s *Server) routeTable() []route {
 		{methods: edit, path: "attributes/edit", h: s.attributeEdit},
 		{methods: del, path: "attributes/delete", h: s.attributeDelete},
 		{methods: get, path: "attributes/view", h: s.attributeView},
+		{methods: post, path: "attributes/restore", h: s.attributeRestore},
 		{methods: getPost, path: "attributes/restSearch", h: s.attributesRestSearch},
 		{methods: post, path: "attributes/addTag", h: s.attributeAddTag},
 		{methods: post, path: "attributes/removeTag", h: s.attributeRemoveTag},

@@ -217,3 +217,27 @@ func (s *Store) DeleteAttribute(ctx context.Context, a *Actor, ref string, hard 
 	})
 	return cur, err
 }
+
+// RestoreAttribute takes back the soft deletion of an attribute and
+// returns it as stored now; an attribute not deleted is returned as it is.
+func (s *Store) RestoreAttribute(ctx context.Context, a *Actor, ref string) (Attribute, error) {
+	cur, err := s.AttributeByRef(ctx, a, ref, DeletedBoth)
+	if err != nil || !cur.Deleted {
+		return cur, err
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		e, err := s.editableEvent(ctx, tx, a, itoa(cur.EventID))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.Rebind(`UPDATE attributes SET deleted = 0, timestamp = ? WHERE id = ?`),
+			s.now().Unix(), cur.ID); err != nil {
+			return err
+		}
+		return s.touchEvent(ctx, tx, e.id)
+	})
+	if err != nil {
+		return cur, err
+	}
+	return s.AttributeByRef(ctx, a, itoa(cur.ID), DeletedBoth)
+}

@@ -41,12 +41,12 @@ func (s *Store) ObjectByRef(ctx context.Context, a *Actor, ref string) (Object, 
 
 // DeleteObject soft-deletes an object and its attributes, or removes them
 // with hard.
-func (s *Store) DeleteObject(ctx context.Context, a *Actor, ref string, hard bool) error {
+func (s *Store) DeleteObject(ctx context.Context, a *Actor, ref string, hard bool) (int64, error) {
 	o, err := s.ObjectByRef(ctx, a, ref)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return o.ID, s.tx(ctx, func(tx *sql.Tx) error {
 		e, err := s.editableEvent(ctx, tx, a, itoa(o.EventID))
 		if err != nil {
 			return err
