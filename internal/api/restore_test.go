@@ -30,3 +30,33 @@ func TestAttributeRestoreAndObjectDeleteID(t *testing.T) {
 		t.Errorf("objects/delete: got id %v, want %s", del["id"], objID)
 	}
 }
+
+func TestSharingGroupAddWithMembers(t *testing.T) {
+	e := newEnv(t)
+	orgs := e.must(200, "POST", "/admin/organisations/add", e.admin, map[string]any{"name": "Partner"})
+	partner := orgs["Organisation"].(map[string]any)
+	out := e.must(200, "POST", "/sharing_groups/add", e.admin, map[string]any{
+		"SharingGroup":             map[string]any{"name": "with members", "releasability": "partners"},
+		"SharingGroupOrganisation": []any{map[string]any{"org_id": partner["id"], "extend": false}}})
+	found := false
+	for _, m := range get(out, "SharingGroupOrg").([]any) {
+		if get(m, "org_id") == partner["id"] {
+			found = true
+		}
+	}
+	if get(out, "SharingGroup", "name") != "with members" || !found {
+		t.Errorf("got %v, want the group with the partner as a member", out)
+	}
+	status, _, _ := e.call("POST", "/sharing_groups/add", e.admin, map[string]any{
+		"SharingGroup":             map[string]any{"name": "bad member"},
+		"SharingGroupOrganisation": []any{map[string]any{"org_id": "99999"}}})
+	if status != 400 {
+		t.Errorf("unknown member: got status %d, want 400", status)
+	}
+	list := e.must(200, "GET", "/sharing_groups/index", e.admin, nil)
+	for _, sg := range get(list, "response").([]any) {
+		if get(sg, "SharingGroup", "name") == "bad member" {
+			t.Error("the group with an unknown member was created")
+		}
+	}
+}

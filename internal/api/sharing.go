@@ -1,6 +1,9 @@
 package api
 
 import (
+	"encoding/json"
+	"fmt"
+
 	"github.com/cairn-intel/cairn/internal/misp"
 	"github.com/cairn-intel/cairn/internal/store"
 )
@@ -55,11 +58,38 @@ func (s *Server) sharingGroupAdd(q *request) (any, error) {
 		Description   misp.String `json:"description"`
 		Releasability misp.String `json:"releasability"`
 	}
-	if err := decode(q.body, "SharingGroup", &in); err != nil {
+	// MISP's full form puts the members beside the group:
+	// {"SharingGroup": {...}, "SharingGroupOrganisation": [{"org_id": ...}]}
+	// (or "SharingGroupOrg", as answers name them).
+	type member struct {
+		OrgID misp.String `json:"org_id"`
+		Org   struct {
+			UUID string `json:"uuid"`
+		} `json:"Organisation"`
+	}
+	var full struct {
+		SharingGroup json.RawMessage `json:"SharingGroup"`
+		Members      []member        `json:"SharingGroupOrganisation"`
+		Orgs         []member        `json:"SharingGroupOrg"`
+	}
+	body := q.body
+	if json.Unmarshal(q.body, &full) == nil && len(full.SharingGroup) > 0 {
+		body = full.SharingGroup
+	}
+	if err := decode(body, "SharingGroup", &in); err != nil {
 		return nil, err
 	}
+	var orgIDs []int64
+	for i, m := range append(full.Members, full.Orgs...) {
+		o, err := s.st.OrgByRef(q.ctx(), firstNonEmpty(string(m.OrgID), m.Org.UUID))
+		if err != nil {
+			return nil, badRequest(fmt.Sprintf("SharingGroupOrganisation[%d]: no such organisation %q", i,
+				firstNonEmpty(string(m.OrgID), m.Org.UUID)))
+		}
+		orgIDs = append(orgIDs, o.ID)
+	}
 	id, err := s.st.CreateSharingGroup(q.ctx(), q.actor, store.SharingGroupInput{UUID: in.UUID, Name: string(in.Name),
-		Description: string(in.Description), Releasability: string(in.Releasability)})
+		Description: string(in.Description), Releasability: string(in.Releasability), OrgIDs: orgIDs})
 	if err != nil {
 		return nil, err
 	}
