@@ -42,11 +42,7 @@ index. --cap sets the number of attributes past which a value is
 over-correlating: it is still counted, but no longer links events.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := g.logger()
-			if err != nil {
-				return err
-			}
-			st, err := g.openStore(cmd.Context(), log)
+			st, _, err := g.open(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -54,11 +54,7 @@ func (d *knowledgeDir) apply(ctx context.Context, cmd *cobra.Command, st *store.
 
 // openForKnowledge opens the store and saves the group's directory flag.
 func openForKnowledge(cmd *cobra.Command, g *globals, dir *knowledgeDir) (*store.Store, *slog.Logger, error) {
-	log, err := g.logger()
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := g.openStore(cmd.Context(), log)
+	st, log, err := g.open(cmd.Context())
 	if err != nil {
 		return nil, nil, err
 	}

@@ -111,6 +111,16 @@ func (g *globals) openInstance(ctx context.Context) (*store.Store, *slog.Logger,
 
 // openStore opens the instance's database, creating the data directory
 // with owner-only permissions.
+// open makes the logger of the flags and opens the store with it.
+func (g *globals) open(ctx context.Context) (*store.Store, *slog.Logger, error) {
+	log, err := g.logger()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := g.openStore(ctx, log)
+	return st, log, err
+}
+
 func (g *globals) openStore(ctx context.Context, log *slog.Logger) (*store.Store, error) {
 	if err := os.MkdirAll(g.dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)

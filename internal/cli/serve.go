@@ -50,11 +50,7 @@ func newServeCmd(g *globals) *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
-			log, err := g.logger()
-			if err != nil {
-				return err
-			}
-			st, err := g.openStore(cmd.Context(), log)
+			st, log, err := g.open(cmd.Context())
 			if err != nil {
 				return err
 			}
