@@ -60,3 +60,22 @@ func TestSharingGroupAddWithMembers(t *testing.T) {
 		}
 	}
 }
+
+func TestNULAndInvalidUTF8AreRefused(t *testing.T) {
+	e := newEnv(t)
+	cases := []struct {
+		name, body string
+		want       int
+	}{
+		{"NUL in a comment", `{"Event": {"info": "x", "Attribute": [{"type": "domain", "value": "a.example", "comment": "nul\u0000?"}]}}`, 400},
+		{"NUL in the info", `{"Event": {"info": "x\u0000"}}`, 400},
+		{"an escaped backslash before u0000 is text", `{"Event": {"info": "path C:\\u0000dir"}}`, 200},
+		{"invalid UTF-8", "{\"Event\": {\"info\": \"bad \xff byte\"}}", 400},
+	}
+	for _, tc := range cases {
+		status, out, _ := e.call("POST", "/events/add", e.admin, tc.body)
+		if status != tc.want {
+			t.Errorf("%s: got status %d, want %d: %v", tc.name, status, tc.want, out)
+		}
+	}
+}

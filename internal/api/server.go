@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cairn-intel/cairn/internal/auth"
 	"github.com/cairn-intel/cairn/internal/store"
@@ -272,9 +273,30 @@ func (s *Server) readBody(q *request) error {
 		return &httpError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("the body is larger than %d bytes", s.cfg.MaxBody)}
 	case err != nil:
 		return badRequest("could not read the body")
+	case !utf8.Valid(b):
+		return badRequest("the body is not valid UTF-8")
+	case holdsNUL(b):
+		return badRequest("the body holds a NUL character (\\u0000), which no text field may hold")
 	}
 	q.body = b
 	return nil
+}
+
+// holdsNUL reports whether a JSON text escapes a NUL character. Text is
+// stored the same on both databases only without one: PostgreSQL refuses
+// NUL in text, SQLite keeps it, and a copy between them would fail. A raw
+// NUL byte is not valid JSON and is refused when the body is decoded.
+func holdsNUL(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 >= len(b) {
+			continue
+		}
+		if b[i+1] == 'u' && i+5 < len(b) && string(b[i+2:i+6]) == "0000" {
+			return true
+		}
+		i++ // skip the escaped character, so an escaped backslash is not read again
+	}
+	return false
 }
 
 func (s *Server) logRequest(q *request, start time.Time) {
