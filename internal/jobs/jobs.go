@@ -121,6 +121,7 @@ func (r *Runner) Start(ctx context.Context) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("register node %s: %w", r.opts.Node, err)
 	}
+	r.warnHeartbeats(ctx)
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1 + len(r.jobs))
@@ -300,6 +301,26 @@ func (r *Runner) renew(ctx context.Context, cancel context.CancelCauseFunc, row 
 	return KeepLease(ctx, cancel, r.opts.Heartbeat, errLeaseLost,
 		func(ctx context.Context) (bool, error) { return r.st.RenewJob(ctx, row, r.opts.Node, r.lease) },
 		func(err error) { r.log.Warn("renew job lease", "action", "job", "job", row, "error", err) })
+}
+
+// warnHeartbeats warns when a live node of the database beats at another
+// pace: each node judges the claims of the others by its own heartbeat, so
+// a node beating much slower than another may see its claims taken over
+// while it still works.
+func (r *Runner) warnHeartbeats(ctx context.Context) {
+	nodes, err := r.st.Nodes(ctx)
+	if err != nil {
+		r.log.Warn("list nodes", "action", "job", "error", err)
+		return
+	}
+	now := time.Now()
+	for _, n := range nodes {
+		if n.ID != r.opts.Node && n.Alive(now) && n.Heartbeat != r.opts.Heartbeat {
+			r.log.Warn("another live node beats at another pace; give every node the same --heartbeat",
+				"action", "job", "other_node", n.ID, "other_heartbeat", n.Heartbeat.String(),
+				"heartbeat", r.opts.Heartbeat.String())
+		}
+	}
 }
 
 // KeepLease calls renew every beat until the returned stop is called, for

@@ -253,3 +253,38 @@ func TestRegisterRefusesMistakes(t *testing.T) {
 		})
 	}
 }
+
+// lockedBuffer is a log destination safe for the runner's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestStartWarnsOfAnotherHeartbeat(t *testing.T) {
+	st := storetest.Open(t, store.Options{})
+	start(t, newRunner(t, st, "steady"))
+	for _, tc := range []struct {
+		name  string
+		beat  time.Duration
+		warns bool
+	}{{"same-pace", beat, false}, {"slower", 5 * beat, true}} {
+		var logs lockedBuffer
+		r := New(st, Options{Node: tc.name, Heartbeat: tc.beat, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		start(t, r)
+		if got := strings.Contains(logs.String(), "another live node beats at another pace"); got != tc.warns {
+			t.Errorf("%s: got warning %v, want %v; logs:\n%s", tc.name, got, tc.warns, logs.String())
+		}
+	}
+}
