@@ -54,6 +54,9 @@ func Copy(ctx context.Context, src, dst *store.Store, opts Options) (Result, err
 	if err := checkVersions(ctx, src, dst); err != nil {
 		return Result{}, err
 	}
+	if err := checkIdle(ctx, src); err != nil {
+		return Result{}, err
+	}
 	snap, err := src.DB().BeginTx(ctx, snapshot(src))
 	if err != nil {
 		return Result{}, fmt.Errorf("begin reading the source: %w", err)
@@ -213,4 +216,25 @@ func selectSQL(columns []string, table, orderBy string) string {
 		q += ` ORDER BY ` + orderBy
 	}
 	return q
+}
+
+// ErrSourceInUse is returned when a server is running on the source: rows
+// it writes during the copy would be missing from the target, and the
+// verification would fail only after the target was written.
+var ErrSourceInUse = errors.New("a cairn serve node is running on the source; stop it first")
+
+// checkIdle refuses a source that a live node serves.
+func checkIdle(ctx context.Context, src *store.Store) error {
+	nodes, err := src.Nodes(ctx)
+	if err != nil {
+		return fmt.Errorf("read the source's nodes: %w", err)
+	}
+	now := time.Now()
+	for _, n := range nodes {
+		if n.Alive(now) {
+			return fmt.Errorf("node %s (%s, last seen %s): %w", n.ID, n.Listen,
+				n.LastSeen.UTC().Format(time.RFC3339), ErrSourceInUse)
+		}
+	}
+	return nil
 }

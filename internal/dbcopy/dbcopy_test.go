@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cairn-intel/cairn/internal/store"
 )
@@ -233,6 +234,23 @@ func TestCopyRefuses(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+func TestCopyRefusesASourceInUse(t *testing.T) {
+	src, _ := filled(t)
+	ctx := context.Background()
+	if err := src.RegisterNode(ctx, store.Node{ID: "live", Heartbeat: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Copy(ctx, src, openSQLite(t), Options{}); !errors.Is(err, ErrSourceInUse) {
+		t.Fatalf("a node serving the source: got %v, want %v", err, ErrSourceInUse)
+	}
+	if err := src.StopNode(ctx, "live"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Copy(ctx, src, openSQLite(t), Options{}); err != nil {
+		t.Fatalf("the node stopped: got %v, want the copy done", err)
 	}
 }
 
