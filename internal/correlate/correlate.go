@@ -83,16 +83,12 @@ func Pass(ctx context.Context, st *store.Store, log *slog.Logger, opts Options) 
 			err = fmt.Errorf("correlation worker panic: %v", r)
 		}
 	}()
-	backlog, err := st.CorrelationQueueLength(ctx)
+	backlog, events, err := st.CorrelationBacklog(ctx)
 	if err != nil || backlog == 0 {
 		return err
 	}
 	if backlog >= opts.RebuildAbove {
-		c, err := st.Count(ctx)
-		if err != nil {
-			return err
-		}
-		if backlog*5 >= c.Events {
+		if backlog*5 >= events {
 			rep, err := st.RebuildCorrelations(ctx, nil)
 			if err != nil {
 				return err

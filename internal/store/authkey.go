@@ -130,7 +130,7 @@ func (s *Store) Authenticate(ctx context.Context, hash string, ip netip.Addr) (*
 		return nil, ErrAuthFailed
 	}
 	a.KeyID, a.ReadOnly = k.ID, k.ReadOnly
-	if now-k.LastUsed >= 60 {
+	if now-k.LastUsed >= 60 && s.claimKeyUse(k.ID, now) {
 		// Record use once a minute, beside the request: a read must not
 		// wait for the write lock, which a long write may hold.
 		go func(id int64) {
@@ -142,6 +142,18 @@ func (s *Store) Authenticate(ctx context.Context, hash string, ip netip.Addr) (*
 		}(k.ID)
 	}
 	return a, nil
+}
+
+// claimKeyUse reports whether this request is the one of its minute to
+// record the key's use: requests arriving together with a key whose
+// recorded use is old would otherwise each write it again.
+func (s *Store) claimKeyUse(id, now int64) bool {
+	prev, loaded := s.keyUse.LoadOrStore(id, now)
+	if !loaded {
+		return true
+	}
+	p := prev.(int64)
+	return now-p >= 60 && s.keyUse.CompareAndSwap(id, p, now)
 }
 
 func parseAllowedIP(s string) (netip.Prefix, error) {

@@ -48,26 +48,25 @@ type CorrelationSettings struct {
 // none is stored.
 func (s *Store) CorrelationSettings(ctx context.Context) (CorrelationSettings, error) {
 	cs := CorrelationSettings{Cap: DefaultCorrelationCap}
-	v, err := s.Setting(ctx, settingCorrelationCap)
+	type setting struct{ name, value string }
+	stored, err := queryAll(ctx, s, s.Rebind(`SELECT name, value FROM settings WHERE name IN (?, ?, ?)`),
+		[]any{settingCorrelationCap, settingCorrelationCIDR, settingCorrelationTypes},
+		func(r rowScanner) (v setting, err error) { err = r.Scan(&v.name, &v.value); return })
 	if err != nil {
 		return cs, err
 	}
-	if v != "" {
-		if cs.Cap, err = strconv.Atoi(v); err != nil {
-			return cs, fmt.Errorf("setting %s: %w", settingCorrelationCap, err)
+	for _, v := range stored {
+		switch v.name {
+		case settingCorrelationCap:
+			cs.Cap, err = strconv.Atoi(v.value)
+		case settingCorrelationCIDR:
+			cs.CIDR = v.value == "1"
+		case settingCorrelationTypes:
+			err = json.Unmarshal([]byte(v.value), &cs.DisabledTypes)
 		}
-	}
-	v, err = s.Setting(ctx, settingCorrelationCIDR)
-	if err != nil {
-		return cs, err
-	}
-	cs.CIDR = v == "1"
-	v, err = s.Setting(ctx, settingCorrelationTypes)
-	if err != nil || v == "" {
-		return cs, err
-	}
-	if err := json.Unmarshal([]byte(v), &cs.DisabledTypes); err != nil {
-		return cs, fmt.Errorf("setting %s: %w", settingCorrelationTypes, err)
+		if err != nil {
+			return cs, fmt.Errorf("setting %s: %w", v.name, err)
+		}
 	}
 	return cs, nil
 }
@@ -306,44 +305,13 @@ func (s *Store) reindexEvent(ctx context.Context, tx *sql.Tx, c correlator, even
 	return s.insertPostings(ctx, tx, ps)
 }
 
-// postingRows is the number of rows one INSERT of postings carries.
-const postingRows = 500
-
 // insertPostings writes postings with multi-row INSERTs.
 func (s *Store) insertPostings(ctx context.Context, tx *sql.Tx, ps []posting) error {
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
-	args := make([]any, 0, 4*postingRows)
-	for len(ps) > 0 {
-		chunk := ps[:min(len(ps), postingRows)]
-		ps = ps[len(chunk):]
-		args = args[:0]
-		for _, p := range chunk {
-			args = append(args, p.hash, p.eventID, p.attributeID, p.field)
-		}
-		q := s.Rebind(`INSERT INTO correlations (value_hash, event_id, attribute_id, field) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?,?,?,?),", len(chunk)), ","))
-		if len(chunk) < postingRows {
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-				return err
-			}
-			continue
-		}
-		if full == nil {
-			var err error
-			if full, err = tx.PrepareContext(ctx, q); err != nil {
-				return err
-			}
-		}
-		if _, err := full.ExecContext(ctx, args...); err != nil {
-			return err
-		}
+	values := make([]any, 0, 4*len(ps))
+	for _, p := range ps {
+		values = append(values, p.hash, p.eventID, p.attributeID, p.field)
 	}
-	return nil
+	return s.insertRows(ctx, tx, "correlations", []string{"value_hash", "event_id", "attribute_id", "field"}, values)
 }
 
 // applyPostingDelta brings correlation_values up to date for the values
@@ -362,7 +330,7 @@ func (s *Store) applyPostingDelta(ctx context.Context, tx *sql.Tx, delta map[int
 	slices.Sort(hashes)
 	capText := strconv.Itoa(limit)
 	for len(hashes) > 0 {
-		chunk := hashes[:min(len(hashes), postingRows)]
+		chunk := hashes[:min(len(hashes), batchRows)]
 		hashes = hashes[len(chunk):]
 		deltas := make([]any, 0, 2*len(chunk))
 		for _, h := range chunk {
@@ -393,6 +361,14 @@ func (s *Store) applyPostingDelta(ctx context.Context, tx *sql.Tx, delta map[int
 		}
 	}
 	return nil
+}
+
+// CorrelationBacklog returns the number of events waiting for the
+// correlation worker and the number of events, in one query.
+func (s *Store) CorrelationBacklog(ctx context.Context) (queued, events int64, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM correlation_queue), (SELECT COUNT(*) FROM events)`).
+		Scan(&queued, &events)
+	return queued, events, err
 }
 
 // CorrelationQueueLength returns the number of events waiting for the

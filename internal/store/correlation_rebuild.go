@@ -17,7 +17,7 @@ type RebuildReport struct {
 }
 
 // rebuildBatch is the number of postings buffered between INSERTs.
-const rebuildBatch = 20 * postingRows
+const rebuildBatch = 20 * batchRows
 
 // RebuildCorrelations recomputes the whole correlation index from the
 // attributes, in one transaction: readers see the old index until it

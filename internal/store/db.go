@@ -43,6 +43,10 @@ type Store struct {
 	// correlationWake is signalled when a write queues events for the
 	// correlation worker.
 	correlationWake chan struct{}
+
+	// keyUse holds, per key id, when this process last recorded the key's
+	// use (see claimKeyUse).
+	keyUse sync.Map
 }
 
 // Options configure Open.

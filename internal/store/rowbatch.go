@@ -53,17 +53,46 @@ func (b *rowBatch) full() bool { return len(b.pending) >= batchRows*len(b.column
 
 // flush sends the pending rows.
 func (b *rowBatch) flush(ctx context.Context, s *Store, tx *sql.Tx) error {
-	width := len(b.columns)
-	for len(b.pending) > 0 {
-		n := min(len(b.pending)/width, batchRows)
-		chunk := b.pending[:n*width]
-		b.pending = b.pending[n*width:]
-		_, err := tx.ExecContext(ctx, s.Rebind(`INSERT INTO `+b.table+` (`+strings.Join(b.columns, ", ")+`) VALUES `+
-			strings.TrimSuffix(strings.Repeat("("+placeholders(width)+"),", n), ",")), chunk...)
-		if err != nil {
-			return fmt.Errorf("insert %s: %w", b.table, err)
-		}
+	if err := s.insertRows(ctx, tx, b.table, b.columns, b.pending); err != nil {
+		return err
 	}
 	b.pending = b.pending[:0]
+	return nil
+}
+
+// insertRows writes rows, their values laid end to end in columns' order,
+// in multi-row INSERTs of up to batchRows rows; the statement of a full
+// INSERT is prepared once.
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, table string, columns []string, values []any) error {
+	width := len(columns)
+	stmt := func(n int) string {
+		return s.Rebind(`INSERT INTO ` + table + ` (` + strings.Join(columns, ", ") + `) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("("+placeholders(width)+"),", n), ","))
+	}
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	for len(values) > 0 {
+		n := min(len(values)/width, batchRows)
+		chunk := values[:n*width]
+		values = values[n*width:]
+		var err error
+		switch {
+		case n < batchRows:
+			_, err = tx.ExecContext(ctx, stmt(n), chunk...)
+		case full == nil:
+			if full, err = tx.PrepareContext(ctx, stmt(n)); err == nil {
+				_, err = full.ExecContext(ctx, chunk...)
+			}
+		default:
+			_, err = full.ExecContext(ctx, chunk...)
+		}
+		if err != nil {
+			return fmt.Errorf("insert %s: %w", table, err)
+		}
+	}
 	return nil
 }
