@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cairn-intel/cairn/internal/catalog"
 	"github.com/cairn-intel/cairn/internal/galaxy"
 	"github.com/cairn-intel/cairn/internal/store"
 	"github.com/cairn-intel/cairn/internal/taxonomy"
@@ -72,6 +73,49 @@ func warnProblems[P fmt.Stringer](w io.Writer, problems []P) {
 	}
 }
 
+// openRegistry opens the store, saves the group's directory flag, and
+// loads a registry with open, warning of what it could not load.
+func openRegistry[R any, P fmt.Stringer](cmd *cobra.Command, g *globals, dir *knowledgeDir,
+	open func(context.Context, catalog.Settings) (R, error), problems func(R) []P) (*store.Store, R, error) {
+	var reg R
+	st, _, err := openForKnowledge(cmd, g, dir)
+	if err != nil {
+		return nil, reg, err
+	}
+	if reg, err = open(cmd.Context(), st); err != nil {
+		st.Close()
+		return nil, reg, err
+	}
+	warnProblems(cmd.ErrOrStderr(), problems(reg))
+	return st, reg, nil
+}
+
+// toggleCommand builds the enable (on) or disable command of a kind of
+// knowledge ("warninglists"); set is called with the references, once
+// every one of them is known to resolve (see findAll).
+func toggleCommand(on bool, kind, refForm string, set func(cmd *cobra.Command, verb string, refs []string) error) *cobra.Command {
+	verb := map[bool]string{true: "enable", false: "disable"}[on]
+	return &cobra.Command{
+		Use:   verb + " " + refForm + "...",
+		Short: strings.ToUpper(verb[:1]) + verb[1:] + " " + kind + ", named by " + strings.ToLower(strings.ReplaceAll(refForm, "|", " or ")),
+		Args:  cobra.MinimumNArgs(1),
+		RunE:  func(cmd *cobra.Command, refs []string) error { return set(cmd, verb, refs) },
+	}
+}
+
+// findAll resolves every reference before anything changes.
+func findAll[T any](refs []string, find func(string) (T, bool), what, listCmd string) ([]T, error) {
+	out := make([]T, 0, len(refs))
+	for _, ref := range refs {
+		v, ok := find(ref)
+		if !ok {
+			return nil, fmt.Errorf("no %s %q: see %s", what, ref, listCmd)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // warninglistCLI builds the warninglist commands around one directory flag.
 type warninglistCLI struct {
 	g   *globals
@@ -98,17 +142,7 @@ disabled until enabled.
 }
 
 func (c *warninglistCLI) open(cmd *cobra.Command) (*store.Store, *warninglist.Registry, error) {
-	st, _, err := openForKnowledge(cmd, c.g, c.dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	reg, err := warninglist.Open(cmd.Context(), st)
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	warnProblems(cmd.ErrOrStderr(), reg.Problems())
-	return st, reg, nil
+	return openRegistry(cmd, c.g, c.dir, warninglist.Open, (*warninglist.Registry).Problems)
 }
 
 func (c *warninglistCLI) listCmd() *cobra.Command {
@@ -153,33 +187,23 @@ half by half.`,
 }
 
 func (c *warninglistCLI) toggleCmd(on bool) *cobra.Command {
-	verb := map[bool]string{true: "enable", false: "disable"}[on]
-	return &cobra.Command{
-		Use:   verb + " ID|NAME...",
-		Short: strings.ToUpper(verb[:1]) + verb[1:] + " warninglists, named by id or name",
-		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, refs []string) error {
-			st, reg, err := c.open(cmd)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			var lists []*warninglist.List
-			for _, ref := range refs {
-				l, ok := reg.Find(ref)
-				if !ok {
-					return fmt.Errorf("no warninglist %q: see cairn warninglist list", ref)
-				}
-				lists = append(lists, l)
-			}
-			n, err := reg.SetEnabled(cmd.Context(), lists, on)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d warninglist(s) %sd, %d changed\n", len(lists), verb, n)
-			return nil
-		},
-	}
+	return toggleCommand(on, "warninglists", "ID|NAME", func(cmd *cobra.Command, verb string, refs []string) error {
+		st, reg, err := c.open(cmd)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		lists, err := findAll(refs, reg.Find, "warninglist", "cairn warninglist list")
+		if err != nil {
+			return err
+		}
+		n, err := reg.SetEnabled(cmd.Context(), lists, on)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "%d warninglist(s) %sd, %d changed\n", len(lists), verb, n)
+		return nil
+	})
 }
 
 func printWarninglists(out io.Writer, reg *warninglist.Registry) error {
@@ -244,17 +268,7 @@ taxonomy must be ones it defines.
 }
 
 func (c *taxonomyCLI) open(cmd *cobra.Command) (*store.Store, *taxonomy.Registry, error) {
-	st, _, err := openForKnowledge(cmd, c.g, c.dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	reg, err := taxonomy.Open(cmd.Context(), st)
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	warnProblems(cmd.ErrOrStderr(), reg.Problems())
-	return st, reg, nil
+	return openRegistry(cmd, c.g, c.dir, taxonomy.Open, (*taxonomy.Registry).Problems)
 }
 
 func (c *taxonomyCLI) listCmd() *cobra.Command {
@@ -282,34 +296,24 @@ func (c *taxonomyCLI) listCmd() *cobra.Command {
 // toggleCmd enables or disables taxonomies; every name is resolved before
 // anything changes.
 func (c *taxonomyCLI) toggleCmd(on bool) *cobra.Command {
-	verb := map[bool]string{true: "enable", false: "disable"}[on]
-	return &cobra.Command{
-		Use:   verb + " ID|NAMESPACE...",
-		Short: strings.ToUpper(verb[:1]) + verb[1:] + " taxonomies, named by id or namespace",
-		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, refs []string) error {
-			st, reg, err := c.open(cmd)
-			if err != nil {
+	return toggleCommand(on, "taxonomies", "ID|NAMESPACE", func(cmd *cobra.Command, verb string, refs []string) error {
+		st, reg, err := c.open(cmd)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		ts, err := findAll(refs, reg.Find, "taxonomy", "cairn taxonomy list")
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if err := reg.SetEnabled(cmd.Context(), t, on); err != nil {
 				return err
 			}
-			defer st.Close()
-			var ts []*taxonomy.Taxonomy
-			for _, ref := range refs {
-				t, ok := reg.Find(ref)
-				if !ok {
-					return fmt.Errorf("no taxonomy %q: see cairn taxonomy list", ref)
-				}
-				ts = append(ts, t)
-			}
-			for _, t := range ts {
-				if err := reg.SetEnabled(cmd.Context(), t, on); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s %sd\n", t.Namespace, verb)
-			}
-			return nil
-		},
-	}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %sd\n", t.Namespace, verb)
+		}
+		return nil
+	})
 }
 
 func newGalaxyCmd(g *globals) *cobra.Command {
@@ -330,16 +334,11 @@ MISP's misp-galaxy repository, with galaxies/ and clusters/ folders.
 		Short: "List the galaxies and how many clusters each has",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := openForKnowledge(cmd, g, dir)
+			st, reg, err := openRegistry(cmd, g, dir, galaxy.Open, (*galaxy.Registry).Problems)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			reg, err := galaxy.Open(cmd.Context(), st)
-			if err != nil {
-				return err
-			}
-			warnProblems(cmd.ErrOrStderr(), reg.Problems())
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tTYPE\tCLUSTERS\tNAME")
 			for _, gx := range reg.Galaxies() {
