@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cairn-intel/cairn/internal/gen"
+	"github.com/cairn-intel/cairn/internal/store"
 )
 
 func init() {
@@ -154,16 +155,12 @@ func runBenchImport(ctx context.Context, out io.Writer, g *gen.Generator) error 
 	}
 	printResult(out, "raw, value index only", cal)
 
-	st, actor, err := gen.NewStore(ctx, filepath.Join(dir, "store"))
+	saved, err := benchStore(ctx, out, g, func() (*store.Store, *store.Actor, error) {
+		return gen.NewStore(ctx, filepath.Join(dir, "store"))
+	})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	saved, err := gen.SaveEvents(ctx, st, actor, g)
-	if err != nil {
-		return fmt.Errorf("store.SaveEvents: %w", err)
-	}
-	printResult(out, "store.SaveEvents", saved)
 	fmt.Fprintf(out, "ratio: %.2f (SaveEvents rate / raw rate; the aim is 0.5 or more)\n", saved.Rate()/raw.Rate())
 	return nil
 }
@@ -195,16 +192,12 @@ func runBenchImportPostgres(ctx context.Context, out io.Writer, serverURL string
 	}
 	printResult(out, "raw COPY", cp)
 
-	st, actor, err := gen.NewPostgresStore(ctx, dbURL)
+	saved, err := benchStore(ctx, out, g, func() (*store.Store, *store.Actor, error) {
+		return gen.NewPostgresStore(ctx, dbURL)
+	})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	saved, err := gen.SaveEvents(ctx, st, actor, g)
-	if err != nil {
-		return fmt.Errorf("store.SaveEvents: %w", err)
-	}
-	printResult(out, "store.SaveEvents", saved)
 	fmt.Fprintf(out, "ratio: %.2f (SaveEvents rate / multi-row INSERT rate; the aim is 0.5 or more); %.2f against COPY\n",
 		saved.Rate()/raw.Rate(), saved.Rate()/cp.Rate())
 	return nil
@@ -218,6 +211,23 @@ func databaseName(dbURL string) string {
 		return "?"
 	}
 	return strings.TrimPrefix(u.Path, "/")
+}
+
+// benchStore stores the dataset through store.SaveEvents in the store open
+// returns, and prints the rate.
+func benchStore(ctx context.Context, out io.Writer, g *gen.Generator,
+	open func() (*store.Store, *store.Actor, error)) (gen.Result, error) {
+	st, actor, err := open()
+	if err != nil {
+		return gen.Result{}, err
+	}
+	defer st.Close()
+	saved, err := gen.SaveEvents(ctx, st, actor, g)
+	if err != nil {
+		return saved, fmt.Errorf("store.SaveEvents: %w", err)
+	}
+	printResult(out, "store.SaveEvents", saved)
+	return saved, nil
 }
 
 func printResult(out io.Writer, name string, r gen.Result) {
