@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -78,4 +79,31 @@ func FindFiles(dir, name, kind string) ([]string, error) {
 	}
 	sort.Strings(paths)
 	return paths, nil
+}
+
+// Find returns the item a reference names, as the registries' look-ups
+// take them: a number is an id, the item's position in items counted from
+// 1; anything else is looked up by byName (a name, a namespace, a uuid).
+// The caller holds the lock that guards items.
+func Find[T any](items []T, ref string, byName func(ref string) (T, bool)) (T, bool) {
+	ref = strings.TrimSpace(ref)
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		var none T
+		if id < 1 || id > int64(len(items)) {
+			return none, false
+		}
+		return items[id-1], true
+	}
+	return byName(ref)
+}
+
+// FindIn returns the first item match accepts, for Find's byName.
+func FindIn[T any](items []T, match func(T) bool) (T, bool) {
+	for _, it := range items {
+		if match(it) {
+			return it, true
+		}
+	}
+	var none T
+	return none, false
 }

@@ -3,7 +3,6 @@ package galaxy
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -123,49 +122,35 @@ func (r *Registry) Problems() []Problem {
 func (r *Registry) FindGalaxy(ref string) (*Galaxy, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	ref = strings.TrimSpace(ref)
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		if id >= 1 && id <= int64(len(r.galaxies)) {
-			return r.galaxies[id-1], true
-		}
-		return nil, false
-	}
-	for _, g := range r.galaxies {
-		if strings.EqualFold(g.UUID, ref) || g.Type == ref {
-			return g, true
-		}
-	}
-	return nil, false
+	return catalog.Find(r.galaxies, ref, func(ref string) (*Galaxy, bool) {
+		return catalog.FindIn(r.galaxies, func(g *Galaxy) bool { return strings.EqualFold(g.UUID, ref) || g.Type == ref })
+	})
 }
 
 // FindCluster returns the cluster with the id, the uuid or the tag name.
 func (r *Registry) FindCluster(ref string) (*Cluster, bool) {
-	ref = strings.TrimSpace(ref)
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		r.mu.RLock()
-		defer r.mu.RUnlock()
-		if id >= 1 && id <= int64(len(r.clusters)) {
-			return r.clusters[id-1], true
-		}
-		return nil, false
-	}
 	r.mu.RLock()
-	c, ok := r.byUUID[strings.ToLower(ref)]
-	r.mu.RUnlock()
-	if ok {
-		return c, true
-	}
-	return r.ClusterByTag(ref)
+	defer r.mu.RUnlock()
+	return catalog.Find(r.clusters, ref, func(ref string) (*Cluster, bool) {
+		if c, ok := r.byUUID[strings.ToLower(ref)]; ok {
+			return c, true
+		}
+		return r.clusterByTagLocked(ref)
+	})
 }
 
 // ClusterByTag returns the cluster a tag attaches, comparing names without
 // regard to case as MISP does.
 func (r *Registry) ClusterByTag(tagName string) (*Cluster, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.clusterByTagLocked(tagName)
+}
+
+func (r *Registry) clusterByTagLocked(tagName string) (*Cluster, bool) {
 	if !strings.HasPrefix(strings.ToLower(tagName), "misp-galaxy:") {
 		return nil, false
 	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
 	c, ok := r.byTag[strings.ToLower(strings.TrimSpace(tagName))]
 	return c, ok
 }

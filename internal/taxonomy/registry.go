@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -142,15 +141,10 @@ func (r *Registry) Problems() []Problem {
 func (r *Registry) Find(ref string) (*Taxonomy, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	ref = strings.TrimSpace(ref)
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		if id >= 1 && id <= int64(len(r.taxonomies)) {
-			return r.taxonomies[id-1], true
-		}
-		return nil, false
-	}
-	t, ok := r.byNS[strings.ToLower(ref)]
-	return t, ok
+	return catalog.Find(r.taxonomies, ref, func(ref string) (*Taxonomy, bool) {
+		t, ok := r.byNS[strings.ToLower(ref)]
+		return t, ok
+	})
 }
 
 // Enabled reports whether the taxonomy is enabled.

@@ -179,19 +179,9 @@ func (r *Registry) enabledLocked(l *List) bool {
 func (r *Registry) Find(ref string) (*List, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	ref = strings.TrimSpace(ref)
-	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		if id >= 1 && id <= int64(len(r.lists)) {
-			return r.lists[id-1], true
-		}
-		return nil, false
-	}
-	for _, l := range r.lists {
-		if strings.EqualFold(l.Name, ref) {
-			return l, true
-		}
-	}
-	return nil, false
+	return catalog.Find(r.lists, ref, func(ref string) (*List, bool) {
+		return catalog.FindIn(r.lists, func(l *List) bool { return strings.EqualFold(l.Name, ref) })
+	})
 }
 
 // SetEnabled turns lists on or off, saves the choice and rebuilds the
