@@ -66,38 +66,31 @@ func (b *builder) attrPredOne(filter, v string) store.Cond {
 }
 
 // valuesPred matches any of vals in their stored forms: exactly (the
-// columns are case-insensitive) through one IN list, by LIKE for a value with
-// a leading or trailing %, or by range for a CIDR block. One IN list keeps a
-// search for a thousand values a single index probe per form.
+// columns are case-insensitive) against one set of all the forms, by LIKE
+// for a value with a leading or trailing %, or by range for a CIDR block. A
+// search for a thousand values is then one index probe per form, with the
+// forms bound as one parameter.
 func (b *builder) valuesPred(vals []string, col1, col2 string, withIP bool) store.Cond {
-	var exact []any
+	var exact []string
 	var ors []store.Cond
 	for _, v := range vals {
 		if strings.HasPrefix(v, "%") || strings.HasSuffix(v, "%") {
 			ors = append(ors, b.likePred(v, col1, col2))
 			continue
 		}
-		for _, f := range misp.SearchForms(v) {
-			exact = append(exact, f)
-		}
+		exact = append(exact, misp.SearchForms(v)...)
 		if lo, hi, ok := misp.CIDRRange(v); ok && withIP {
 			ors = append(ors, store.Cond{SQL: "a.ip BETWEEN ? AND ?", Args: []any{lo, hi}})
 		}
 	}
 	if len(exact) > 0 {
-		ph := strings.TrimSuffix(strings.Repeat("?,", len(exact)), ",")
-		ors = append(ors, store.Cond{SQL: col1 + " IN (" + ph + ")", Args: exact})
+		ors = append(ors, b.st.InStrings(col1, exact))
 		if col2 != "" {
-			ors = append(ors, store.Cond{SQL: "(" + col2 + " IN (" + ph + ") AND " + col2 + " <> '')", Args: exact})
+			in := b.st.InStrings(col2, exact)
+			ors = append(ors, store.Cond{SQL: "(" + in.SQL + " AND " + col2 + " <> '')", Args: in.Args})
 		}
 	}
-	var sqls []string
-	var args []any
-	for _, c := range ors {
-		sqls = append(sqls, c.SQL)
-		args = append(args, c.Args...)
-	}
-	return store.Cond{SQL: "(" + strings.Join(sqls, " OR ") + ")", Args: args}
+	return anyOf(ors)
 }
 
 func (b *builder) likePred(v, col1, col2 string) store.Cond {
@@ -139,11 +132,19 @@ func termsCondMany(t Terms, many func([]string) store.Cond) store.Cond {
 }
 
 func orOf(vals []string, pred func(string) store.Cond) store.Cond {
-	var sqls []string
+	conds := make([]store.Cond, len(vals))
+	for i, v := range vals {
+		conds[i] = pred(v)
+	}
+	return anyOf(conds)
+}
+
+// anyOf joins conditions with OR.
+func anyOf(conds []store.Cond) store.Cond {
+	sqls := make([]string, len(conds))
 	var args []any
-	for _, v := range vals {
-		c := pred(v)
-		sqls = append(sqls, c.SQL)
+	for i, c := range conds {
+		sqls[i] = c.SQL
 		args = append(args, c.Args...)
 	}
 	return store.Cond{SQL: "(" + strings.Join(sqls, " OR ") + ")", Args: args}
@@ -171,14 +172,34 @@ func (b *builder) attributeCond() store.Cond {
 		name := f.name
 		parts = append(parts, termsCondMany(f.terms, func(vals []string) store.Cond { return b.attrPredMany(name, vals) }))
 	}
-	parts = append(parts, termsCond(b.p.UUID, func(v string) store.Cond {
-		return store.Cond{SQL: "(a.uuid = ? OR e.uuid = ?)", Args: []any{strings.ToLower(v), strings.ToLower(v)}}
-	}))
+	parts = append(parts, termsCondMany(b.p.UUID, b.attributeUUIDPred))
 	parts = append(parts, b.tagCond(b.p.Tags, true, true), b.tagCond(b.p.EventTags, true, false))
 	parts = append(parts, b.attributeOnlyCond()...)
 	parts = append(parts, b.eventCond()...)
 	parts = append(parts, b.distributionCond("a"))
 	return store.And(parts...)
+}
+
+// attributeUUIDPred matches attributes by their uuid or their event's. Each
+// side is a set probed through its own uuid index and joined back by id, so
+// that neither reads the whole attributes table.
+func (b *builder) attributeUUIDPred(vals []string) store.Cond {
+	uuids := lowered(vals)
+	byAttr, byEvent := b.st.InStrings("ua.uuid", uuids), b.st.InStrings("ue.uuid", uuids)
+	return store.Cond{
+		SQL: "(a.id IN (SELECT ua.id FROM attributes ua WHERE " + byAttr.SQL + ") OR " +
+			"a.event_id IN (SELECT ue.id FROM events ue WHERE " + byEvent.SQL + "))",
+		Args: append(byAttr.Args, byEvent.Args...),
+	}
+}
+
+// lowered returns the values in lower case, as uuids are stored.
+func lowered(vals []string) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = strings.ToLower(strings.TrimSpace(v))
+	}
+	return out
 }
 
 // attributeOnlyCond holds the filters that trim attributes, in both scopes.
@@ -212,9 +233,7 @@ func (b *builder) attributeOnlyCond() []store.Cond {
 func (b *builder) eventCond() []store.Cond {
 	p := b.p
 	parts := []store.Cond{
-		termsCond(p.EventID, func(v string) store.Cond {
-			return store.RefCond("e", v)
-		}),
+		termsCondMany(p.EventID, func(refs []string) store.Cond { return b.st.RefsCond("e", refs) }),
 		termsCond(p.EventInfo, func(v string) store.Cond { return b.eqOrLike("e.info", v) }),
 		termsCond(p.ThreatLevel, func(v string) store.Cond {
 			return store.Cond{SQL: "CAST(e.threat_level_id AS TEXT) = ?", Args: []any{v}}

@@ -344,12 +344,23 @@ func (b *builder) eventSelectCond() store.Cond {
 	if c := store.And(together...); c.SQL != "" {
 		parts = append(parts, exists(c))
 	}
-	parts = append(parts, termsCond(b.p.UUID, func(v string) store.Cond {
-		u := strings.ToLower(v)
-		e := exists(store.Cond{SQL: "a.uuid = ?", Args: []any{u}})
-		return store.Cond{SQL: "(e.uuid = ? OR " + e.SQL + ")", Args: append([]any{u}, e.Args...)}
-	}))
+	parts = append(parts, termsCondMany(b.p.UUID, b.eventUUIDPred))
 	return store.And(parts...)
+}
+
+// eventUUIDPred matches events by their uuid or by the uuid of one of
+// their attributes that the actor may see. Both sides are sets probed
+// through their uuid index.
+func (b *builder) eventUUIDPred(vals []string) store.Cond {
+	uuids := lowered(vals)
+	byEvent, byAttr := b.st.InStrings("e.uuid", uuids), b.st.InStrings("ua.uuid", uuids)
+	acc, accArgs := b.a.AttributeAccess("ua", "ue")
+	inner := store.And(store.Cond{SQL: acc, Args: accArgs}, store.DeletedFilterIn(b.a, "ua", "ue", store.Deleted(b.p.Deleted)), byAttr)
+	return store.Cond{
+		SQL: "(" + byEvent.SQL + " OR e.id IN (SELECT ua.event_id FROM attributes ua JOIN events ue ON ue.id = ua.event_id WHERE " +
+			inner.SQL + "))",
+		Args: append(byEvent.Args, inner.Args...),
+	}
 }
 
 // attributeOnlyCondForEvents is attributeOnlyCond without searchall, which

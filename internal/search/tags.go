@@ -57,19 +57,22 @@ func (b *builder) tagCond(t Terms, _ bool, withAttributeTags bool) store.Cond {
 }
 
 func (b *builder) tagPred(ids []int64, withAttributeTags bool) store.Cond {
-	ph, args := store.IDList(ids)
-	event := store.Cond{SQL: "EXISTS (SELECT 1 FROM event_tags tet WHERE tet.event_id = e.id AND tet.tag_id IN (" + ph + "))", Args: args}
+	in := func(col string) store.Cond { return b.st.InInts(col, ids) }
+	eventIn := in("tet.tag_id")
+	event := store.Cond{SQL: "EXISTS (SELECT 1 FROM event_tags tet WHERE tet.event_id = e.id AND " + eventIn.SQL + ")", Args: eventIn.Args}
 	if !withAttributeTags {
 		return event
 	}
 	var attr store.Cond
 	if b.scope == "attributes" {
-		attr = store.Cond{SQL: "EXISTS (SELECT 1 FROM attribute_tags tat WHERE tat.attribute_id = a.id AND tat.tag_id IN (" + ph + "))", Args: args}
+		attrIn := in("tat.tag_id")
+		attr = store.Cond{SQL: "EXISTS (SELECT 1 FROM attribute_tags tat WHERE tat.attribute_id = a.id AND " + attrIn.SQL + ")", Args: attrIn.Args}
 	} else {
 		acc, accArgs := b.a.AttributeAccess("ta", "e")
+		attrIn := in("tat.tag_id")
 		attr = store.Cond{SQL: "EXISTS (SELECT 1 FROM attribute_tags tat JOIN attributes ta ON ta.id = tat.attribute_id " +
-			"WHERE tat.event_id = e.id AND tat.tag_id IN (" + ph + ") AND ta.deleted = 0 AND " + acc + ")",
-			Args: append(append([]any{}, args...), accArgs...)}
+			"WHERE tat.event_id = e.id AND " + attrIn.SQL + " AND ta.deleted = 0 AND " + acc + ")",
+			Args: append(attrIn.Args, accArgs...)}
 	}
 	return store.Cond{SQL: "(" + event.SQL + " OR " + attr.SQL + ")", Args: append(event.Args, attr.Args...)}
 }

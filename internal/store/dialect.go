@@ -46,6 +46,11 @@ type dialect interface {
 	// analyze refreshes the planner's statistics of one table after a bulk
 	// rewrite (and on PostgreSQL its visibility map, for index-only scans).
 	analyze(table string) string
+	// inSet returns the condition that expr is one of the values of one
+	// set parameter, and setArg that parameter for a []string or []int64
+	// (see Store.InStrings).
+	inSet(expr string) string
+	setArg(vals any) any
 }
 
 type sqliteDialect struct{}

@@ -203,13 +203,15 @@ func (s *Store) loadEventParts(ctx context.Context, a *Actor, ids []int64, byID 
 	return nil
 }
 
-func deletedCond(a *Actor, item string, d Deleted) Cond {
+func deletedCond(a *Actor, item string, d Deleted) Cond { return deletedCondIn(a, item, "e", d) }
+
+func deletedCondIn(a *Actor, item, event string, d Deleted) Cond {
 	switch d {
 	case DeletedOnly:
-		c, args := a.DeletedAccess(item, "e")
+		c, args := a.DeletedAccess(item, event)
 		return Cond{SQL: item + ".deleted = 1 AND " + c, Args: args}
 	case DeletedBoth:
-		c, args := a.DeletedAccess(item, "e")
+		c, args := a.DeletedAccess(item, event)
 		return Cond{SQL: c, Args: args}
 	}
 	return Cond{SQL: item + ".deleted = 0"}
@@ -527,6 +529,11 @@ func (s *Store) attachSharingGroups(ctx context.Context, byID map[int64]*Event) 
 // DeletedFilter returns the condition selecting soft-deleted rows of the
 // item aliased item (in the event aliased e) that the actor may see.
 func DeletedFilter(a *Actor, item string, d Deleted) Cond { return deletedCond(a, item, d) }
+
+// DeletedFilterIn is DeletedFilter for an item whose event is aliased event.
+func DeletedFilterIn(a *Actor, item, event string, d Deleted) Cond {
+	return deletedCondIn(a, item, event, d)
+}
 
 // IDList returns "?,?,?" and the arguments for ids.
 func IDList(ids []int64) (string, []any) { return placeholders(len(ids)), int64Args(ids) }

@@ -1,0 +1,118 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cairn-intel/cairn/internal/store"
+)
+
+// TestLongListsMatchAsShortOnes checks that a filter of many terms, which
+// the store passes as one set parameter, matches exactly what the same
+// filter matches with only its useful terms, which go as a plain IN list:
+// terms that match nothing are added until the list is far past the point
+// where the set takes over. Every list-capable filter that becomes a set is
+// covered, as OR and as NOT, in both scopes, for actors who see different
+// parts of the fixture.
+func TestLongListsMatchAsShortOnes(t *testing.T) {
+	f := newExportFixture(t)
+	ctx := context.Background()
+	var tagNames []string
+	for i := range 40 {
+		name := fmt.Sprintf("padding:tag-%d", i)
+		if _, err := f.st.SaveTag(ctx, f.admin, store.Tag{Name: name, Colour: "#ffffff", Exportable: true}); err != nil {
+			t.Fatal(err)
+		}
+		tagNames = append(tagNames, name)
+	}
+
+	var attrUUID, eventUUID string
+	err := f.st.DB().QueryRowContext(ctx, `SELECT a.uuid, e.uuid FROM attributes a JOIN events e ON e.id = a.event_id
+		WHERE a.value1 = 'www.evil.example'`).Scan(&attrUUID, &eventUUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var secretID int64
+	if err := f.st.DB().QueryRowContext(ctx, `SELECT id FROM events WHERE info = 'Our eyes only'`).Scan(&secretID); err != nil {
+		t.Fatal(err)
+	}
+
+	padding := func(format string) []string {
+		out := make([]string, 60)
+		for i := range out {
+			out[i] = fmt.Sprintf(format, i)
+		}
+		return out
+	}
+	filters := []struct {
+		param   string
+		useful  []string
+		padding []string
+	}{
+		// Upper case: the set must compare as the column does.
+		{"value", []string{"EVIL.EXAMPLE", "192.0.2.1", "secret.example", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+			padding("nothing-%d.invalid")},
+		{"uuid", []string{strings.ToUpper(attrUUID), eventUUID}, padding("00000000-0000-4000-8000-%012d")},
+		{"eventid", []string{"1", "2", fmt.Sprint(secretID), eventUUID}, append(padding("%d00000"), padding("00000000-0000-4000-9000-%012d")...)},
+		{"tags", []string{"tlp:amber", "tlp:green"}, tagNames},
+	}
+	actors := map[string]*store.Actor{"admin": f.admin, "viewer": f.viewer, "other": f.other}
+
+	for _, fl := range filters {
+		for _, op := range []string{"OR", "NOT"} {
+			short := map[string]any{fl.param: map[string][]string{op: fl.useful}}
+			long := map[string]any{fl.param: map[string][]string{op: append(slices.Clone(fl.useful), fl.padding...)}}
+			for name, a := range actors {
+				for _, scope := range []Scope{ScopeAttributes, ScopeEvents} {
+					want := searchUUIDs(t, f, a, scope, short)
+					got := searchUUIDs(t, f, a, scope, long)
+					if !slices.Equal(got, want) {
+						t.Errorf("%s %s, %s, scope %d: %d terms found %v, the useful %d alone %v",
+							fl.param, op, name, scope, len(fl.useful)+len(fl.padding), got, len(fl.useful), want)
+					}
+					if op == "OR" && name == "admin" && len(want) == 0 {
+						t.Errorf("%s, scope %d: the useful terms found nothing; the test would prove nothing", fl.param, scope)
+					}
+				}
+			}
+		}
+	}
+}
+
+// searchUUIDs runs a JSON restSearch and returns the uuids found, sorted.
+func searchUUIDs(t *testing.T, f *exportFixture, a *store.Actor, scope Scope, body map[string]any) []string {
+	t.Helper()
+	raw, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParseRestSearch(raw, nil, nil, fixtureClock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	ctx := context.Background()
+	if scope == ScopeAttributes {
+		attrs, _, err := Attributes(ctx, f.st, a, p)
+		if err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		for _, at := range attrs {
+			out = append(out, at.UUID)
+		}
+	} else {
+		events, _, err := Events(ctx, f.st, a, p)
+		if err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		for _, e := range events {
+			out = append(out, e.UUID)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,131 @@
+package search
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/cairn-intel/cairn/internal/store"
+)
+
+// benchDataStore opens the instance a many-value benchmark runs on: the
+// PostgreSQL database in CAIRN_BENCH_DATABASE, or the SQLite database of the
+// data directory in CAIRN_BENCH_DATA (load either with `cairn bench load`).
+// Without either the benchmark is skipped: a dataset worth measuring takes
+// minutes to load.
+func benchDataStore(b *testing.B) (*store.Store, *store.Actor) {
+	ctx := context.Background()
+	var st *store.Store
+	var err error
+	switch url, dir := os.Getenv("CAIRN_BENCH_DATABASE"), os.Getenv("CAIRN_BENCH_DATA"); {
+	case url != "":
+		st, err = store.OpenPostgres(ctx, url, store.Options{})
+	case dir != "":
+		st, err = store.OpenSQLite(ctx, filepath.Join(dir, "cairn.db"), store.Options{})
+	default:
+		b.Skip("set CAIRN_BENCH_DATA to a data directory or CAIRN_BENCH_DATABASE to a PostgreSQL URL loaded by `cairn bench load`")
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	a, err := st.CLIActor(ctx, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st, a
+}
+
+// sampleValues reads n distinct attribute values spread over the table, as
+// `cairn bench http` samples them from the server.
+func sampleValues(b *testing.B, db *sql.DB, n int) []string {
+	rows, err := db.Query(`SELECT DISTINCT value1 FROM attributes WHERE id % 97 = 0 LIMIT ` + strconv.Itoa(n))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	if len(out) < n {
+		b.Fatalf("only %d values to sample", len(out))
+	}
+	return out
+}
+
+// BenchmarkManyValues measures attributes/restSearch with 1,000 values
+// (CAIRN_BENCH_VALUES changes it): the search as the API runs it, rows
+// encoded to JSON, against a baseline that reads the same attributes by
+// value with one IN list and scans them, without access filter, tags or
+// encoding, in the same process.
+//
+//	CAIRN_BENCH_DATA=./bench10 go test ./internal/search -run '^$' -bench ManyValues -benchtime 20x
+func BenchmarkManyValues(b *testing.B) {
+	st, a := benchDataStore(b)
+	n := 1000
+	if s := os.Getenv("CAIRN_BENCH_VALUES"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	values := sampleValues(b, st.DB(), n)
+	ctx := context.Background()
+
+	b.Run("raw", func(b *testing.B) {
+		args := make([]any, len(values))
+		for i, v := range values {
+			args[i] = v
+		}
+		q := st.Rebind(`SELECT ` + store.AttributeColumns + ` FROM attributes a WHERE a.value1 IN (` +
+			strings.TrimSuffix(strings.Repeat("?,", len(args)), ",") + `)`)
+		var rowsRead int
+		for b.Loop() {
+			rows, err := st.DB().QueryContext(ctx, q, args...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			rowsRead = 0
+			for rows.Next() {
+				if _, err := store.ScanAttribute(rows); err != nil {
+					b.Fatal(err)
+				}
+				rowsRead++
+			}
+			if err := rows.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(rowsRead), "rows/op")
+	})
+
+	b.Run("search", func(b *testing.B) {
+		p := Params{Value: Terms{OR: values}}
+		var found int
+		var buf []byte
+		for b.Loop() {
+			attrs, _, _, err := AttributesAfter(ctx, st, a, p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			buf = buf[:0]
+			for _, at := range attrs {
+				if buf, err = at.AppendJSON(buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+			found = len(attrs)
+		}
+		b.ReportMetric(float64(found), "rows/op")
+		b.ReportMetric(float64(len(buf)), "bytes/op")
+	})
+}

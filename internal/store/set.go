@@ -1,0 +1,62 @@
+package store
+
+import (
+	"encoding/json"
+)
+
+// setMin is the length from which a list of values is sent as one set
+// parameter instead of one placeholder per value. Short lists stay plain IN
+// lists, which the planners see value by value.
+const setMin = 16
+
+// InStrings returns the condition that expr equals one of vals, under the
+// comparison rules of expr (a case-insensitive column stays
+// case-insensitive). A long list is passed as one parameter and joined as a
+// set (json_each on SQLite, an array on PostgreSQL): binding and planning
+// then cost the same for ten thousand values as for one, and each value is
+// one index probe. No values match nothing.
+func (s *Store) InStrings(expr string, vals []string) Cond {
+	switch {
+	case len(vals) == 0:
+		return Cond{SQL: "1=0"}
+	case len(vals) < setMin:
+		args := make([]any, len(vals))
+		for i, v := range vals {
+			args[i] = v
+		}
+		return Cond{SQL: expr + " IN (" + placeholders(len(vals)) + ")", Args: args}
+	}
+	return Cond{SQL: s.dialect.inSet(expr), Args: []any{s.dialect.setArg(vals)}}
+}
+
+// InInts is InStrings for integer values.
+func (s *Store) InInts(expr string, vals []int64) Cond {
+	switch {
+	case len(vals) == 0:
+		return Cond{SQL: "1=0"}
+	case len(vals) < setMin:
+		return Cond{SQL: expr + " IN (" + placeholders(len(vals)) + ")", Args: int64Args(vals)}
+	}
+	return Cond{SQL: s.dialect.inSet(expr), Args: []any{s.dialect.setArg(vals)}}
+}
+
+func (sqliteDialect) inSet(expr string) string {
+	return expr + " IN (SELECT value FROM json_each(?))"
+}
+
+// setArg encodes the values as the JSON array json_each reads.
+func (sqliteDialect) setArg(vals any) any {
+	b, err := json.Marshal(vals)
+	if err != nil {
+		// Only string and integer slices come here, and they always encode.
+		panic("store: set of values: " + err.Error())
+	}
+	return string(b)
+}
+
+// inSet compares with each element of an array parameter; the column's
+// collation applies, and each element is one probe of its index.
+func (postgresDialect) inSet(expr string) string { return expr + " = ANY(?)" }
+
+// setArg passes the slice as it is: pgx sends it as an array.
+func (postgresDialect) setArg(vals any) any { return vals }

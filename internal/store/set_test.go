@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestSetsUseAnIndex reads SQLite's plan of long value sets, each of which
+// must probe an index per value rather than scan the table.
+func TestSetsUseAnIndex(t *testing.T) {
+	s, _ := newTestStore(t)
+	if s.Dialect() != "sqlite" {
+		t.Skip("reads SQLite's query plan")
+	}
+	var vals, refs []string
+	var ids []int64
+	for i := range 3 * setMin {
+		vals = append(vals, fmt.Sprintf("value-%d.example", i))
+		ids = append(ids, int64(i+1))
+		refs = append(refs, fmt.Sprint(i+1), fmt.Sprintf("6a1f0c2e-0000-4000-8000-%012d", i))
+	}
+	cases := map[string]Cond{
+		"values":     s.InStrings("t.value1", vals),
+		"ids":        s.InInts("t.id", ids),
+		"references": s.RefsCond("t", refs),
+	}
+	for name, c := range cases {
+		if len(c.Args) > 2 {
+			t.Errorf("%s: %d parameters, want the set as one (two for ids and uuids)", name, len(c.Args))
+		}
+		rows, err := s.db.QueryContext(context.Background(), `EXPLAIN QUERY PLAN SELECT 1 FROM attributes t WHERE `+c.SQL, c.Args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		joined := strings.Join(plan, "; ")
+		if strings.Contains(joined, "SCAN t") || !strings.Contains(joined, "SEARCH t") {
+			t.Errorf("%s: plan %q reads the table instead of probing an index", name, joined)
+		}
+	}
+}
+
+// TestShortSetsStayInLists checks that a short list is sent value by value,
+// which the planners see, and that an empty one matches nothing.
+func TestShortSetsStayInLists(t *testing.T) {
+	s, _ := newTestStore(t)
+	c := s.InStrings("v", []string{"a", "b"})
+	if c.SQL != "v IN (?,?)" || len(c.Args) != 2 {
+		t.Errorf("two values: %q %v", c.SQL, c.Args)
+	}
+	if c := s.InInts("v", nil); c.SQL != "1=0" {
+		t.Errorf("no values: %q, want a condition matching nothing", c.SQL)
+	}
+}
+
+// TestPostgresPlansWithParameters checks that the pool's connections plan
+// each statement with its parameters: a generic plan of a value set
+// compares every row with every value instead of probing the set.
+func TestPostgresPlansWithParameters(t *testing.T) {
+	s, _ := newTestStore(t)
+	if s.Dialect() != "postgres" {
+		t.Skip("a PostgreSQL setting")
+	}
+	var mode string
+	if err := s.db.QueryRowContext(context.Background(), `SHOW plan_cache_mode`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "force_custom_plan" {
+		t.Errorf("plan_cache_mode is %q, want force_custom_plan", mode)
+	}
+}
