@@ -29,7 +29,7 @@ type Config struct {
 	PlainHTTP  bool // only allowed on a loopback address
 	OrgName    string
 	AdminEmail string
-	AdminKey   string // optional fixed first key, from CAIRN_ADMIN_KEY
+	AdminKey   string // optional fixed first key, from CAIRN_ADMIN_KEY; read only by Bootstrap
 	Version    string
 	// QueryBudget bounds the work of one API request; zero is the API's default.
 	QueryBudget time.Duration
@@ -45,7 +45,9 @@ type Config struct {
 	Ready func(addr net.Addr)
 }
 
-// Validate checks the configuration before anything is created.
+// Validate checks the configuration before anything is created. The
+// administrator's key is not checked here: it matters only to Bootstrap of
+// a new instance (see CheckAdminKey).
 func (c Config) Validate() error {
 	host, _, err := net.SplitHostPort(c.Listen)
 	if err != nil {
@@ -59,9 +61,6 @@ func (c Config) Validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
-	}
-	if c.AdminKey != "" && !auth.ValidKey(c.AdminKey) {
-		return errors.New("CAIRN_ADMIN_KEY must be 40 letters and digits")
 	}
 	if c.Heartbeat != 0 && (c.Heartbeat < minHeartbeat || c.Heartbeat > maxHeartbeat) {
 		return fmt.Errorf("--heartbeat: %s is not between %s and %s", c.Heartbeat, minHeartbeat, maxHeartbeat)
@@ -89,10 +88,21 @@ func (c Config) withDefaults() Config {
 
 // Bootstrap initialises an empty instance: the host organisation and the
 // site administrator, whose password and API key are printed once to out and
-// stored only as hashes. It does nothing on an initialised instance.
+// stored only as hashes. It does nothing on an initialised instance, where
+// c.AdminKey, whatever it holds, is ignored with one line of log: a value
+// left in the environment must not stop an instance that no longer needs it.
 func Bootstrap(ctx context.Context, st *store.Store, c Config, log *slog.Logger) error {
 	done, err := st.Initialised(ctx)
-	if err != nil || done {
+	if err != nil {
+		return err
+	}
+	if done {
+		if c.AdminKey != "" {
+			log.Info("CAIRN_ADMIN_KEY ignored: the instance already has its administrator", "action", "init")
+		}
+		return nil
+	}
+	if err := CheckAdminKey(c.AdminKey); err != nil {
 		return err
 	}
 	password := auth.NewPassword()
