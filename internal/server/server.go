@@ -62,6 +62,11 @@ func (c Config) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
 	}
+	if c.TLSCert != "" && !c.PlainHTTP {
+		if _, _, err := loadCertificate(c.TLSCert, c.TLSKey); err != nil {
+			return fmt.Errorf("--tls-cert and --tls-key: %w", err)
+		}
+	}
 	if c.Heartbeat != 0 && (c.Heartbeat < minHeartbeat || c.Heartbeat > maxHeartbeat) {
 		return fmt.Errorf("--heartbeat: %s is not between %s and %s", c.Heartbeat, minHeartbeat, maxHeartbeat)
 	}

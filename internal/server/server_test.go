@@ -98,6 +98,7 @@ func TestConfigValidate(t *testing.T) {
 		{"plain on all addresses", Config{Listen: ":8080", PlainHTTP: true}, false},
 		{"plain on a LAN address", Config{Listen: "192.0.2.10:8080", PlainHTTP: true}, false},
 		{"cert without key", Config{Listen: "127.0.0.1:8443", TLSCert: "a.pem"}, false},
+		{"certificate files missing", Config{Listen: "127.0.0.1:8443", TLSCert: "/no/such/a.pem", TLSKey: "/no/such/a.key"}, false},
 		// The key matters only to Bootstrap of a new instance.
 		{"short admin key", Config{Listen: "127.0.0.1:8443", AdminKey: "short"}, true},
 		{"bad listen", Config{Listen: "8443"}, false},
