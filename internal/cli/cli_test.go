@@ -11,7 +11,7 @@ func TestImportExitCodes(t *testing.T) {
 	if _, err := os.Stat(samples); err != nil {
 		t.Skip("../shared/testdata is not beside the repository")
 	}
-	data := t.TempDir()
+	data := newInstance(t)
 	good := filepath.Join(t.TempDir(), "good.json")
 	if err := os.WriteFile(good, []byte(`{"Event": {"info": "one", "Attribute": [{"type": "md5", "value": "0749bae92ca336a02c83d126e04ec628"}]}}`), 0o600); err != nil {
 		t.Fatal(err)

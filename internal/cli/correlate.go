@@ -42,6 +42,9 @@ index. --cap sets the number of attributes past which a value is
 over-correlating: it is still counted, but no longer links events.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.check(cmd); err != nil {
+				return err
+			}
 			st, _, err := g.open(cmd.Context())
 			if err != nil {
 				return err
@@ -62,16 +65,21 @@ over-correlating: it is still counted, but no longer links events.`,
 	return cmd
 }
 
-func runCorrelate(cmd *cobra.Command, st *store.Store, o correlateOpts) error {
-	ctx := cmd.Context()
-	out := cmd.OutOrStdout()
+// check refuses the flags that need no database to be found wrong.
+func (o correlateOpts) check(cmd *cobra.Command) error {
 	if cmd.Flags().Changed("top") && o.top < 1 {
 		return fmt.Errorf("--top: give a number of values of at least 1, not %d", o.top)
 	}
+	if cmd.Flags().Changed("cidr") && o.cidr != "on" && o.cidr != "off" {
+		return fmt.Errorf("--cidr: say on or off, not %q", o.cidr)
+	}
+	return nil
+}
+
+func runCorrelate(cmd *cobra.Command, st *store.Store, o correlateOpts) error {
+	ctx := cmd.Context()
+	out := cmd.OutOrStdout()
 	if cmd.Flags().Changed("cidr") {
-		if o.cidr != "on" && o.cidr != "off" {
-			return fmt.Errorf("--cidr: say on or off, not %q", o.cidr)
-		}
 		if err := st.SetCorrelationCIDR(ctx, o.cidr == "on"); err != nil {
 			return err
 		}

@@ -10,27 +10,32 @@ import (
 
 // captureStdout runs fn with the standard output going to a pipe, and
 // returns what it wrote.
-func captureStdout(t *testing.T, fn func()) []byte {
+func captureStdout(t *testing.T, fn func()) []byte { return capture(t, &os.Stdout, fn) }
+
+// captureStderr is captureStdout for the standard error.
+func captureStderr(t *testing.T, fn func()) []byte { return capture(t, &os.Stderr, fn) }
+
+func capture(t *testing.T, f **os.File, fn func()) []byte {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	saved := os.Stdout
-	os.Stdout = w
+	saved := *f
+	*f = w
 	done := make(chan []byte)
 	go func() {
 		b, _ := io.ReadAll(r)
 		done <- b
 	}()
 	fn()
-	os.Stdout = saved
+	*f = saved
 	w.Close()
 	return <-done
 }
 
 func TestCorrelateRebuildAndStatus(t *testing.T) {
-	data := t.TempDir()
+	data := newInstance(t)
 	dir := t.TempDir()
 	for i, doc := range []string{
 		`{"Event": {"info": "one", "Attribute": [{"type": "domain", "value": "shared.example"}, {"type": "md5", "value": "0749bae92ca336a02c83d126e04ec628"}]}}`,

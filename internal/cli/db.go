@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,11 +178,7 @@ func (e endpoint) String() string {
 	if e.url == "" {
 		return "sqlite:" + e.path
 	}
-	u, err := url.Parse(e.url)
-	if err != nil {
-		return "the PostgreSQL database" // an unparsable URL may hold a password in clear
-	}
-	return u.Redacted()
+	return redactURL(e.url)
 }
 
 // copyBar draws the progress of a copy and of its verification on stderr

@@ -43,10 +43,9 @@ type feedEnv struct {
 	log *slog.Logger
 }
 
-// withFeeds opens the instance (initialising it as 'cairn serve' would)
-// and runs fn.
+// withFeeds opens the instance and runs fn.
 func withFeeds(ctx context.Context, g *globals, fn func(*feedEnv) error) error {
-	st, log, err := g.openInstance(ctx)
+	st, log, err := g.openForWrites(ctx)
 	if err != nil {
 		return err
 	}
@@ -78,8 +77,15 @@ from the file of --auth-secret-file or from the environment variable CAIRN_FEED_
 never from the command line.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := fl.feed()
+			if err != nil {
+				return err
+			}
+			if err := fetch.Check(&f); err != nil {
+				return err
+			}
 			return withFeeds(cmd.Context(), g, func(e *feedEnv) error {
-				return e.add(cmd.Context(), cmd.OutOrStdout(), fl)
+				return e.add(cmd.Context(), cmd.OutOrStdout(), f)
 			})
 		},
 	}
@@ -109,14 +115,8 @@ never from the command line.`,
 	return cmd
 }
 
-func (e *feedEnv) add(ctx context.Context, out io.Writer, fl *feedAddFlags) error {
-	f, err := fl.feed()
-	if err != nil {
-		return err
-	}
-	if err := fetch.Check(&f); err != nil {
-		return err
-	}
+// add creates the feed, checked with fetch.Check.
+func (e *feedEnv) add(ctx context.Context, out io.Writer, f store.Feed) error {
 	created, err := e.st.CreateFeed(ctx, f)
 	if err != nil {
 		return err

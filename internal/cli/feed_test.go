@@ -8,7 +8,7 @@ import (
 )
 
 func TestFeedExport(t *testing.T) {
-	data, dir := t.TempDir(), t.TempDir()
+	data, dir := newInstance(t), t.TempDir()
 	const open, draft = "f0000001-0000-4000-8000-000000000001", "f0000001-0000-4000-8000-000000000002"
 	events := filepath.Join(dir, "events.json")
 	doc := `[{"Event": {"uuid": "` + open + `", "info": "open", "distribution": "3", "published": true,

@@ -13,11 +13,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/cairn-intel/cairn/internal/auth"
 	"github.com/cairn-intel/cairn/internal/ingest"
-	"github.com/cairn-intel/cairn/internal/server"
 	"github.com/cairn-intel/cairn/internal/store"
-	"github.com/cairn-intel/cairn/internal/taxonomy"
 )
 
 func init() {
@@ -56,7 +53,10 @@ events or items inside events were rejected (the report lists them and why),
 }
 
 func runImport(ctx context.Context, g *globals, out io.Writer, as string, asJSON bool, paths []string) error {
-	st, log, err := g.openInstance(ctx)
+	if err := ingest.CheckPaths(paths); err != nil {
+		return err
+	}
+	st, log, err := g.openForWrites(ctx)
 	if err != nil {
 		return err
 	}
@@ -93,33 +93,6 @@ func importOutcome(log *slog.Logger, rep *ingest.Report) error {
 			rep.Events.Rejected, rep.ItemsRejected())}
 	}
 	return nil
-}
-
-// initialiseLikeServe creates the host organisation and the site
-// administrator, as the first 'cairn serve' would, with the same settings
-// (CAIRN_ORG, CAIRN_ADMIN_EMAIL, CAIRN_ADMIN_KEY), and checks tags against
-// the enabled taxonomies as the server does. The one-time credentials go
-// to stderr so that stdout keeps only the report.
-func initialiseLikeServe(ctx context.Context, g *globals, st *store.Store, log *slog.Logger) error {
-	taxonomies, err := taxonomy.Open(ctx, st)
-	if err != nil {
-		return fmt.Errorf("taxonomies: %w", err)
-	}
-	st.SetTagPolicy(taxonomies)
-
-	c := &serveConfig{}
-	for _, s := range serveSettings(c) {
-		*s.dst = envOr(s.env, s.def)
-	}
-	cfg, err := c.server(g)
-	if err != nil {
-		return err
-	}
-	if cfg.AdminKey != "" && !auth.ValidKey(cfg.AdminKey) {
-		return errors.New("CAIRN_ADMIN_KEY must be 40 letters and digits")
-	}
-	cfg.Out = os.Stderr
-	return server.Bootstrap(ctx, st, cfg, log)
 }
 
 func writeReport(out io.Writer, rep *ingest.Report, asJSON bool) error {

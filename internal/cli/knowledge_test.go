@@ -6,7 +6,7 @@ import (
 )
 
 func TestKnowledgeToggleResolvesEveryNameFirst(t *testing.T) {
-	data := t.TempDir()
+	data := newInstance(t)
 	base := []string{"--data", data, "--log-level", "error"}
 	run := func(want int, args ...string) string {
 		t.Helper()

@@ -10,12 +10,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
-
-	"github.com/cairn-intel/cairn/internal/store"
 )
 
 // Version is the Cairn release, set at build time with -ldflags.
@@ -90,49 +87,3 @@ func (g *globals) logger() (*slog.Logger, error) {
 
 // databasePath is the SQLite file inside the data directory.
 func (g *globals) databasePath() string { return filepath.Join(g.dataDir, "cairn.db") }
-
-// openInstance opens the instance's database, initialising the instance as
-// the first 'cairn serve' would when it is new. The caller closes the store.
-func (g *globals) openInstance(ctx context.Context) (*store.Store, *slog.Logger, error) {
-	log, err := g.logger()
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := g.openStore(ctx, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := initialiseLikeServe(ctx, g, st, log); err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	return st, log, nil
-}
-
-// openStore opens the instance's database, creating the data directory
-// with owner-only permissions.
-// open makes the logger of the flags and opens the store with it.
-func (g *globals) open(ctx context.Context) (*store.Store, *slog.Logger, error) {
-	log, err := g.logger()
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := g.openStore(ctx, log)
-	return st, log, err
-}
-
-func (g *globals) openStore(ctx context.Context, log *slog.Logger) (*store.Store, error) {
-	if err := os.MkdirAll(g.dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
-	}
-	if err := os.Chmod(g.dataDir, 0o700); err != nil {
-		return nil, err
-	}
-	if g.database != "" {
-		if !strings.HasPrefix(g.database, "postgres://") && !strings.HasPrefix(g.database, "postgresql://") {
-			return nil, fmt.Errorf("--database: %q is not a postgres:// URL", g.database)
-		}
-		return store.OpenPostgres(ctx, g.database, store.Options{Logger: log})
-	}
-	return store.OpenSQLite(ctx, g.databasePath(), store.Options{Logger: log})
-}

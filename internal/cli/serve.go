@@ -50,7 +50,7 @@ func newServeCmd(g *globals) *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
-			st, log, err := g.open(cmd.Context())
+			st, log, err := g.openOrCreate(cmd.Context(), cfg.AdminKey)
 			if err != nil {
 				return err
 			}

@@ -24,6 +24,18 @@ type source struct {
 	modTime time.Time
 }
 
+// CheckPaths returns the error Import gives for a path that does not
+// exist, so that a command can refuse its arguments before it opens
+// anything.
+func CheckPaths(paths []string) error {
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // plan lists the files to read, in a stable order. A path that does not
 // exist is an error; problems inside a feed's manifest are rejections.
 func plan(paths []string) ([]source, []Rejection, error) {
