@@ -146,13 +146,13 @@ func (s *Server) attributesRestSearch(q *request) (any, error) {
 	if p.ReturnFormat != "json" {
 		return s.writeExport(q, p, search.ScopeAttributes)
 	}
-	attrs, total, next, err := search.AttributesAfter(q.ctx(), s.st, q.actor, p)
+	x, err := search.PrepareAttributes(q.ctx(), s.st, q.actor, p)
 	if err != nil {
 		return nil, err
 	}
-	q.w.Header().Set("X-Result-Count", itoa(total))
-	setCursor(q, next)
-	s.writeAttributeList(q, attrs)
+	q.w.Header().Set("X-Result-Count", itoa(x.Total))
+	setCursor(q, x.Cursor)
+	s.writeAttributeList(q, x)
 	return nil, nil
 }
 
@@ -228,31 +228,20 @@ func (s *Server) writeCount(q *request, x *search.Export, body *lazyBody) error 
 	return nil
 }
 
-// writeAttributeList writes {"response": {"Attribute": [...]}} in chunks,
-// encoding each attribute with its own appender rather than reflection.
-func (s *Server) writeAttributeList(q *request, attrs []store.Attribute) {
-	q.w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	q.w.WriteHeader(http.StatusOK)
-	buf := append(make([]byte, 0, 64<<10), `{"response":{"Attribute":[`...)
-	var err error
-	for i, at := range attrs {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		if buf, err = at.AppendJSON(buf); err != nil {
-			// The status line is out: end the body early and say why in the log.
-			s.log.Error("encode attribute", "action", "http", "object", at.UUID, "error", err)
-			return
-		}
-		if len(buf) >= 60<<10 {
-			if _, err := q.w.Write(buf); err != nil {
-				return // the client went away; nothing more to tell it
+// writeAttributeList writes {"response": {"Attribute": [...]}} as the
+// answer's chunks come, encoding each attribute with its own appender
+// rather than reflection.
+func (s *Server) writeAttributeList(q *request, x *search.AttributeAnswer) {
+	l := startList(q, `{"response":{"Attribute":[`)
+	err := x.Each(q.ctx(), func(chunk []store.Attribute) error {
+		for _, at := range chunk {
+			if err := l.item(at.AppendJSON); err != nil {
+				return err
 			}
-			buf = buf[:0]
 		}
-	}
-	buf = append(buf, "]}}\n"...)
-	_, _ = q.w.Write(buf) // as above
+		return nil
+	})
+	s.endList(l, err, "]}}\n")
 }
 
 func (s *Server) attributeAddTag(q *request) (any, error) {

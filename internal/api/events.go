@@ -213,22 +213,30 @@ func (s *Server) eventsRestSearch(q *request) (any, error) {
 	if p.ReturnFormat != "json" {
 		return s.writeExport(q, p, search.ScopeEvents)
 	}
-	events, total, next, err := search.EventsAfter(q.ctx(), s.st, q.actor, p)
+	answer, err := search.PrepareEvents(q.ctx(), s.st, q.actor, p)
 	if err != nil {
 		return nil, err
 	}
 	x := eventExtras{noGalaxy: p.ExcludeGalaxy, actor: q.actor,
 		related: p.IncludeCorrelations || p.IncludeEventCorrelations, granular: p.IncludeGranularCorrelations}
-	if err := s.decorateEvents(q.ctx(), events, x); err != nil {
-		return nil, err
-	}
-	q.w.Header().Set("X-Result-Count", itoa(total))
-	setCursor(q, next)
-	out := make([]map[string]any, 0, len(events))
-	for _, e := range events {
-		out = append(out, map[string]any{"Event": e})
-	}
-	return map[string]any{"response": out}, nil
+	q.w.Header().Set("X-Result-Count", itoa(answer.Total))
+	setCursor(q, answer.Cursor)
+	// The events are loaded, completed and written a chunk at a time.
+	l := startList(q, `{"response":[`)
+	err = answer.Each(q.ctx(), func(events []store.Event) error {
+		if err := s.decorateEvents(q.ctx(), events, x); err != nil {
+			return err
+		}
+		for i := range events {
+			item := map[string]any{"Event": &events[i]}
+			if err := l.item(func(b []byte) ([]byte, error) { return appendEncoded(b, item) }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	s.endList(l, err, "]}\n")
+	return nil, nil
 }
 
 // parseSearch reads restSearch parameters: json and the export formats of

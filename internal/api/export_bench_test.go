@@ -26,7 +26,28 @@ import (
 //
 //	go test ./internal/api -run '^$' -bench TextExportHTTP -benchtime 3x
 func BenchmarkTextExportHTTP(b *testing.B) {
-	const n = 250_000
+	srv, key := urlServer(b, 250_000)
+	benchHTTPExport(b, srv, key, "/attributes/restSearch", `{"returnFormat":"text","type":"url"}`, 250_000*40)
+}
+
+// BenchmarkJSONExportHTTP is BenchmarkTextExportHTTP for the json answers
+// of attributes/restSearch and events/restSearch (250 events of 1,000
+// attributes), which are written a chunk at a time.
+//
+//	go test ./internal/api -run '^$' -bench JSONExportHTTP -benchtime 3x
+func BenchmarkJSONExportHTTP(b *testing.B) {
+	srv, key := urlServer(b, 250_000)
+	b.Run("attributes", func(b *testing.B) {
+		benchHTTPExport(b, srv, key, "/attributes/restSearch", `{"type":"url"}`, 250_000*300)
+	})
+	b.Run("events", func(b *testing.B) {
+		benchHTTPExport(b, srv, key, "/events/restSearch", `{"type":"url"}`, 250_000*300)
+	})
+}
+
+// urlServer serves a fresh instance holding n url attributes and returns
+// the site administrator's key.
+func urlServer(b *testing.B, n int) (*httptest.Server, string) {
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, filepath.Join(b.TempDir(), "cairn.db"), store.Options{})
 	if err != nil {
@@ -46,13 +67,17 @@ func BenchmarkTextExportHTTP(b *testing.B) {
 	}
 	srv := httptest.NewServer(New(st, log, Config{CairnVersion: "bench", Knowledge: k}))
 	b.Cleanup(srv.Close)
+	return srv, key
+}
 
+// benchHTTPExport posts body to path, reads the answer to its end while
+// sampling the heap, and reports the bytes read and the heap's growth.
+func benchHTTPExport(b *testing.B, srv *httptest.Server, key, path, body string, minBytes int64) {
 	for b.Loop() {
 		runtime.GC()
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
-		req, _ := http.NewRequest("POST", srv.URL+"/attributes/restSearch",
-			strings.NewReader(`{"returnFormat":"text","type":"url"}`))
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
 		req.Header.Set("Authorization", key)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -76,7 +101,7 @@ func BenchmarkTextExportHTTP(b *testing.B) {
 			}
 		}
 		resp.Body.Close()
-		if resp.StatusCode != 200 || read < n*40 {
+		if resp.StatusCode != 200 || read < minBytes {
 			b.Fatalf("got status %d and %d bytes", resp.StatusCode, read)
 		}
 		b.ReportMetric(float64(read)/(1<<20), "MB-read")

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,6 +47,67 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v) // the client went away: nothing left to tell it
+}
+
+// listWriter writes a JSON answer holding one list, an item at a time, in
+// chunks of about 60 KiB, so that the answer is never held whole. The
+// status line leaves first: an error after it ends the body early, the
+// JSON left incomplete so that no client can take it for the whole answer,
+// and is logged.
+type listWriter struct {
+	q     *request
+	buf   []byte
+	items int
+}
+
+// startList sends the status line and the answer's opening.
+func startList(q *request, opening string) *listWriter {
+	q.w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	q.w.WriteHeader(http.StatusOK)
+	return &listWriter{q: q, buf: append(make([]byte, 0, 64<<10), opening...)}
+}
+
+// item appends one item of the list.
+func (l *listWriter) item(appendJSON func([]byte) ([]byte, error)) error {
+	if l.items > 0 {
+		l.buf = append(l.buf, ',')
+	}
+	l.items++
+	var err error
+	if l.buf, err = appendJSON(l.buf); err != nil {
+		return fmt.Errorf("encode item %d: %w", l.items, err)
+	}
+	if len(l.buf) < 60<<10 {
+		return nil
+	}
+	_, err = l.q.w.Write(l.buf)
+	l.buf = l.buf[:0]
+	return err
+}
+
+// endList closes the answer, or after an error leaves it cut short.
+func (s *Server) endList(l *listWriter, err error, closing string) {
+	q := l.q
+	switch {
+	case err == nil:
+		_, _ = q.w.Write(append(l.buf, closing...)) // the client went away: nothing left to tell it
+	case q.ctx().Err() != nil:
+		s.log.Warn("answer cut short: the client went away", "action", "http", "path", q.r.URL.Path)
+	default:
+		s.log.Error("answer cut short", "action", "http", "path", q.r.URL.Path, "error", err)
+	}
+}
+
+// appendEncoded appends v as encoding/json writes it, without escaping
+// HTML, as writeJSON does.
+func appendEncoded(b []byte, v any) ([]byte, error) {
+	w := bytes.NewBuffer(b)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return b, err
+	}
+	return bytes.TrimSuffix(w.Bytes(), []byte("\n")), nil
 }
 
 // fail answers with the one mapping from error kinds to MISP responses. A

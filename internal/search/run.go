@@ -73,56 +73,16 @@ func Attributes(ctx context.Context, st *store.Store, a *store.Actor, p Params) 
 // the search is sorted another way; the total counts the rows after the
 // request's cursor.
 func AttributesAfter(ctx context.Context, st *store.Store, a *store.Actor, p Params) ([]store.Attribute, int64, string, error) {
-	after, err := cursorFilter(p, ScopeAttributes, st.Now())
-	if err != nil {
-		return nil, 0, "", err
-	}
-	b := &builder{ctx: ctx, st: st, a: a, p: p, scope: "attributes"}
-	cond := b.attributeCond()
-	order, err := orderBy(p.Order, attributeOrders, "a")
-	if err != nil || b.none {
-		return nil, 0, nextCursor(p, ScopeAttributes, nil), err
-	}
-	acc, accArgs := a.AttributeAccess("a", "e")
-	where := store.And(store.Cond{SQL: acc, Args: accArgs}, store.DeletedFilter(a, "a", store.Deleted(p.Deleted)), cond,
-		after)
-	from := ` FROM attributes a JOIN events e ON e.id = a.event_id WHERE ` + where.SQL
-	lim, limArgs := limitClause(p)
-	rows, err := st.DB().QueryContext(ctx, st.Rebind(`SELECT `+store.AttributeColumns+`, `+eventSummaryColumns+
-		from+` ORDER BY `+order+lim), append(append([]any{}, where.Args...), limArgs...)...)
+	x, err := PrepareAttributes(ctx, st, a, p)
 	if err != nil {
 		return nil, 0, "", err
 	}
 	var attrs []store.Attribute
-	for rows.Next() {
-		at, err := scanAttributeWithEvent(rows)
-		if err != nil {
-			rows.Close()
-			return nil, 0, "", err
-		}
-		attrs = append(attrs, at)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, 0, "", err
-	}
-	var last *cursorKey
-	if n := len(attrs); n > 0 {
-		last = &cursorKey{TS: attrs[n-1].Timestamp, UUID: attrs[n-1].UUID}
-	}
-	next := nextCursor(p, ScopeAttributes, last)
-	total := int64(len(attrs))
-	if p.Limit > 0 {
-		if err := st.DB().QueryRowContext(ctx, st.Rebind(`SELECT COUNT(*)`+from), where.Args...).Scan(&total); err != nil {
-			return nil, 0, "", err
-		}
-	}
-	// Warninglists are applied to the page, as MISP does: a page may come
-	// back shorter than the limit, and the total counts what was dropped
-	// from this page only.
-	attrs, dropped := store.ApplyWarnings(attrs, p.warningOptions())
-	total -= int64(dropped)
-	return attrs, total, next, attributeDetails(ctx, st, a, attrs, p)
+	err = x.Each(ctx, func(chunk []store.Attribute) error {
+		attrs = append(attrs, chunk...)
+		return nil
+	})
+	return attrs, x.Total, x.Cursor, err
 }
 
 // attributeDetails adds to the attributes of a search their tags and
@@ -224,54 +184,16 @@ func Events(ctx context.Context, st *store.Store, a *store.Actor, p Params) ([]s
 // An event's timestamp moves with every edit of it or its children, so an
 // edited event comes back in a later poll.
 func EventsAfter(ctx context.Context, st *store.Store, a *store.Actor, p Params) ([]store.Event, int64, string, error) {
-	after, err := cursorFilter(p, ScopeEvents, st.Now())
+	x, err := PrepareEvents(ctx, st, a, p)
 	if err != nil {
 		return nil, 0, "", err
 	}
-	b := &builder{ctx: ctx, st: st, a: a, p: p, scope: "events"}
-	cond := b.eventSelectCond()
-	order, err := orderBy(p.Order, eventOrders, "e")
-	if err != nil || b.none {
-		return nil, 0, nextCursor(p, ScopeEvents, nil), err
-	}
-	acc, accArgs := a.EventAccess("e")
-	where := store.And(store.Cond{SQL: acc, Args: accArgs}, cond, after)
-	from := ` FROM events e WHERE ` + where.SQL
-	lim, limArgs := limitClause(p)
-	rows, err := st.DB().QueryContext(ctx, st.Rebind(`SELECT e.id, e.timestamp, e.uuid`+from+` ORDER BY `+order+lim),
-		append(append([]any{}, where.Args...), limArgs...)...)
-	if err != nil {
-		return nil, 0, "", err
-	}
-	var ids []int64
-	var last *cursorKey
-	for rows.Next() {
-		var id int64
-		var k cursorKey
-		if err := rows.Scan(&id, &k.TS, &k.UUID); err != nil {
-			rows.Close()
-			return nil, 0, "", err
-		}
-		ids, last = append(ids, id), &k
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, 0, "", err
-	}
-	total := int64(len(ids))
-	if p.Limit > 0 {
-		if err := st.DB().QueryRowContext(ctx, st.Rebind(`SELECT COUNT(*)`+from), where.Args...).Scan(&total); err != nil {
-			return nil, 0, "", err
-		}
-	}
-	events, err := st.LoadEvents(ctx, a, ids, b.loadOptions())
-	if err != nil {
-		return nil, 0, "", err
-	}
-	for i := range events {
-		events[i].ApplyWarnings(p.warningOptions())
-	}
-	return events, total, nextCursor(p, ScopeEvents, last), nil
+	var events []store.Event
+	err = x.Each(ctx, func(chunk []store.Event) error {
+		events = append(events, chunk...)
+		return nil
+	})
+	return events, x.Total, x.Cursor, err
 }
 
 // warningOptions turns enforceWarninglist and includeWarninglistHits into

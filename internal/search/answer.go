@@ -1,0 +1,311 @@
+package search
+
+import (
+	"context"
+
+	"github.com/cairn-intel/cairn/internal/store"
+)
+
+// wholeRows is the most attributes a json answer reads in one go. A larger
+// answer is read as the ids of its attributes (eight bytes each), and its
+// rows a chunk at a time as they are written, so that its memory does not
+// grow with its rows (the ids aside).
+var wholeRows = 10_000
+
+// chunkRows is how many attributes of a large answer are read, completed
+// (tags, sightings, correlations) and written at a time.
+var chunkRows = 1_000
+
+// AttributeAnswer is the json answer of an attributes/restSearch, prepared
+// so that its count and cursor are known before its body is written.
+type AttributeAnswer struct {
+	// Total counts the matching attributes before paging (after the
+	// request's cursor), less those the warninglists dropped from the page.
+	Total int64
+	// Cursor is the continuation cursor (see AttributesAfter).
+	Cursor string
+
+	st *store.Store
+	a  *store.Actor
+	p  Params
+	// attrs holds a small answer, complete; ids a large one, in order.
+	attrs []store.Attribute
+	ids   []int64
+}
+
+// PrepareAttributes runs the search of an attributes/restSearch: a small
+// answer is read whole, a larger one as the ids of its attributes. Either
+// way it holds the same attributes, in the same order, as Attributes.
+func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p Params) (*AttributeAnswer, error) {
+	x := &AttributeAnswer{st: st, a: a, p: p}
+	after, err := cursorFilter(p, ScopeAttributes, st.Now())
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{ctx: ctx, st: st, a: a, p: p, scope: "attributes"}
+	cond := b.attributeCond()
+	order, err := orderBy(p.Order, attributeOrders, "a")
+	if err != nil || b.none {
+		x.Cursor = nextCursor(p, ScopeAttributes, nil)
+		return x, err
+	}
+	acc, accArgs := a.AttributeAccess("a", "e")
+	where := store.And(store.Cond{SQL: acc, Args: accArgs}, store.DeletedFilter(a, "a", store.Deleted(p.Deleted)), cond,
+		after)
+	from := ` FROM attributes a JOIN events e ON e.id = a.event_id WHERE ` + where.SQL
+
+	// The page, read whole unless it holds more than wholeRows.
+	lim, limArgs := limitClause(p)
+	if p.Limit <= 0 || p.Limit > wholeRows {
+		lim, limArgs = ` LIMIT ? OFFSET ?`, []any{wholeRows + 1, 0}
+		if p.Limit > 0 {
+			limArgs[1] = (max(p.Page, 1) - 1) * p.Limit
+		}
+	}
+	attrs, err := queryAll(ctx, st, `SELECT `+store.AttributeColumns+`, `+eventSummaryColumns+from+` ORDER BY `+order+lim,
+		append(append([]any{}, where.Args...), limArgs...), scanAttributeWithEvent)
+	if err != nil {
+		return nil, err
+	}
+
+	var last *cursorKey
+	dropped := 0
+	if len(attrs) <= wholeRows {
+		if n := len(attrs); n > 0 {
+			last = &cursorKey{TS: attrs[n-1].Timestamp, UUID: attrs[n-1].UUID}
+		}
+		x.Total = int64(len(attrs))
+		// Warninglists are applied to the page, as MISP does: a page may
+		// come back shorter than the limit, and the total counts what was
+		// dropped from this page only.
+		x.attrs, dropped = store.ApplyWarnings(attrs, p.warningOptions())
+		if err := attributeDetails(ctx, st, a, x.attrs, p); err != nil {
+			return nil, err
+		}
+	} else {
+		attrs = nil
+		if last, dropped, err = x.readIDs(ctx, from, order, where.Args); err != nil {
+			return nil, err
+		}
+	}
+	x.Cursor = nextCursor(p, ScopeAttributes, last)
+	if p.Limit > 0 {
+		if err := st.DB().QueryRowContext(ctx, st.Rebind(`SELECT COUNT(*)`+from), where.Args...).Scan(&x.Total); err != nil {
+			return nil, err
+		}
+	}
+	x.Total -= int64(dropped)
+	return x, nil
+}
+
+// readIDs reads the page of a large answer as the ids of its attributes,
+// leaving out those the warninglists drop (which needs their values, read
+// and let go), and returns the key of the page's last row and how many were
+// dropped. Total is set to the ids read, before any drop.
+func (x *AttributeAnswer) readIDs(ctx context.Context, from, order string, args []any) (*cursorKey, int, error) {
+	p := x.p
+	drop := p.EnforceWarninglist && p.Warnings != nil
+	cols := `a.id, a.timestamp, a.uuid`
+	if drop {
+		cols += `, a.type, a.value1, a.value2`
+	}
+	lim, limArgs := limitClause(p)
+	rows, err := x.st.DB().QueryContext(ctx, x.st.Rebind(`SELECT `+cols+from+` ORDER BY `+order+lim),
+		append(append([]any{}, args...), limArgs...)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var k cursorKey
+	var read, dropped int
+	for rows.Next() {
+		var id int64
+		var at store.Attribute
+		dest := []any{&id, &k.TS, &k.UUID}
+		if drop {
+			dest = append(dest, &at.Type, &at.Value1, &at.Value2)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, 0, err
+		}
+		read++
+		if drop && len(p.Warnings(at.Value(), at.Type)) > 0 {
+			dropped++
+			continue
+		}
+		x.ids = append(x.ids, id)
+	}
+	if err := rows.Err(); err != nil || read == 0 {
+		return nil, 0, err
+	}
+	x.Total = int64(read)
+	return &k, dropped, nil
+}
+
+// Each calls fn with the answer's attributes, complete, in order: a small
+// answer at once, a large one a chunk at a time, each chunk read when fn
+// has written the one before. The rows of a chunk are read again through
+// the actor's access filter, so an attribute deleted or hidden since the
+// search is left out rather than shown.
+func (x *AttributeAnswer) Each(ctx context.Context, fn func([]store.Attribute) error) error {
+	if x.ids == nil {
+		if len(x.attrs) == 0 {
+			return nil
+		}
+		return fn(x.attrs)
+	}
+	acc, accArgs := x.a.AttributeAccess("a", "e")
+	visible := store.And(store.Cond{SQL: acc, Args: accArgs}, store.DeletedFilter(x.a, "a", store.Deleted(x.p.Deleted)))
+	opts := x.p.warningOptions()
+	opts.Drop = false // dropped while the ids were read
+	for start := 0; start < len(x.ids); start += chunkRows {
+		ids := x.ids[start:min(start+chunkRows, len(x.ids))]
+		c := store.And(visible, x.st.InInts("a.id", ids))
+		found, err := queryAll(ctx, x.st, `SELECT `+store.AttributeColumns+`, `+eventSummaryColumns+
+			` FROM attributes a JOIN events e ON e.id = a.event_id WHERE `+c.SQL, c.Args, scanAttributeWithEvent)
+		if err != nil {
+			return err
+		}
+		byID := make(map[int64]store.Attribute, len(found))
+		for _, at := range found {
+			byID[at.ID] = at
+		}
+		chunk := found[:0]
+		for _, id := range ids {
+			if at, ok := byID[id]; ok {
+				chunk = append(chunk, at)
+			}
+		}
+		chunk, _ = store.ApplyWarnings(chunk, opts)
+		if err := attributeDetails(ctx, x.st, x.a, chunk, x.p); err != nil {
+			return err
+		}
+		if err := fn(chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eventChunkAttributes is about how many attributes a chunk of a json
+// events answer holds: chunks start at 16 events, halve after one holding
+// more attributes than this and double (up to 256 events) after one
+// holding less than a quarter of it. One event larger than this is a chunk
+// of its own.
+var eventChunkAttributes = 20_000
+
+// EventAnswer is the json answer of an events/restSearch: the ids of its
+// events, read first with its count and cursor, and then the events
+// themselves, loaded a few at a time as they are written.
+type EventAnswer struct {
+	// Total counts the matching events before paging (after the request's
+	// cursor).
+	Total int64
+	// Cursor is the continuation cursor (see EventsAfter).
+	Cursor string
+
+	st   *store.Store
+	a    *store.Actor
+	p    Params
+	ids  []int64
+	opts store.LoadOptions
+}
+
+// PrepareEvents runs the search of an events/restSearch and reads the ids
+// of the page's events, in order.
+func PrepareEvents(ctx context.Context, st *store.Store, a *store.Actor, p Params) (*EventAnswer, error) {
+	x := &EventAnswer{st: st, a: a, p: p}
+	after, err := cursorFilter(p, ScopeEvents, st.Now())
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{ctx: ctx, st: st, a: a, p: p, scope: "events"}
+	cond := b.eventSelectCond()
+	order, err := orderBy(p.Order, eventOrders, "e")
+	if err != nil || b.none {
+		x.Cursor = nextCursor(p, ScopeEvents, nil)
+		return x, err
+	}
+	x.opts = b.loadOptions()
+	acc, accArgs := a.EventAccess("e")
+	where := store.And(store.Cond{SQL: acc, Args: accArgs}, cond, after)
+	from := ` FROM events e WHERE ` + where.SQL
+	lim, limArgs := limitClause(p)
+	type keyed struct {
+		id  int64
+		key cursorKey
+	}
+	found, err := queryAll(ctx, st, `SELECT e.id, e.timestamp, e.uuid`+from+` ORDER BY `+order+lim,
+		append(append([]any{}, where.Args...), limArgs...), func(r interface{ Scan(...any) error }) (k keyed, err error) {
+			err = r.Scan(&k.id, &k.key.TS, &k.key.UUID)
+			return
+		})
+	if err != nil {
+		return nil, err
+	}
+	var last *cursorKey
+	x.ids = make([]int64, len(found))
+	for i := range found {
+		x.ids[i], last = found[i].id, &found[i].key
+	}
+	x.Cursor = nextCursor(p, ScopeEvents, last)
+	x.Total = int64(len(x.ids))
+	if p.Limit > 0 {
+		if err := st.DB().QueryRowContext(ctx, st.Rebind(`SELECT COUNT(*)`+from), where.Args...).Scan(&x.Total); err != nil {
+			return nil, err
+		}
+	}
+	return x, nil
+}
+
+// Each calls fn with the answer's events, fully loaded and with the
+// warninglists applied, in order, a chunk at a time: only one chunk is held
+// at once, so memory follows the largest events rather than the answer.
+func (x *EventAnswer) Each(ctx context.Context, fn func([]store.Event) error) error {
+	batch := 16
+	for start := 0; start < len(x.ids); {
+		ids := x.ids[start:min(start+batch, len(x.ids))]
+		start += len(ids)
+		events, err := x.st.LoadEvents(ctx, x.a, ids, x.opts)
+		if err != nil {
+			return err
+		}
+		held := 0
+		for i := range events {
+			events[i].ApplyWarnings(x.p.warningOptions())
+			held += len(events[i].Attribute)
+			for _, o := range events[i].Object {
+				held += len(o.Attribute)
+			}
+		}
+		if err := fn(events); err != nil {
+			return err
+		}
+		switch {
+		case held > eventChunkAttributes:
+			batch = max(1, batch/2)
+		case held < eventChunkAttributes/4:
+			batch = min(256, batch*2)
+		}
+	}
+	return nil
+}
+
+// queryAll runs a query and scans each of its rows.
+func queryAll[T any](ctx context.Context, st *store.Store, query string, args []any,
+	scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	rows, err := st.DB().QueryContext(ctx, st.Rebind(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
