@@ -212,7 +212,9 @@ type ItemError struct {
 
 // List is a JSON list read item by item, so that one malformed item is
 // reported on its own instead of failing the whole document. A single object
-// where a list is expected is read as a list of one, as MISP does.
+// where a list is expected is read as a list of one, as MISP does. A text
+// that cannot be stored fails the whole document, as it fails a request
+// body, with the item and field named (see DecodeError).
 type List[T any] struct {
 	Items []T
 	Index []int // position of each good item in the input
@@ -238,6 +240,9 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 	for i, raw := range raws {
 		var v T
 		if err := json.Unmarshal(raw, &v); err != nil {
+			if tf := textFaultAt(i, err); tf != nil {
+				return tf
+			}
 			l.Bad = append(l.Bad, ItemError{Index: i, UUID: peekUUID(raw), Err: cleanJSONError(err)})
 			continue
 		}

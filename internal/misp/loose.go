@@ -93,10 +93,14 @@ func ParseLooseBool(s string) (bool, error) {
 // String is text that some clients send as a number or null.
 type String string
 
-// UnmarshalJSON accepts a string, a number, a boolean or null.
+// UnmarshalJSON accepts a string, a number, a boolean or null. It refuses
+// text holding a NUL character or invalid UTF-8 (see text.go).
 func (s *String) UnmarshalJSON(b []byte) error {
 	v, err := looseScalar(b)
 	if err != nil {
+		return err
+	}
+	if err := checkText(b, v); err != nil {
 		return err
 	}
 	*s = String(v)

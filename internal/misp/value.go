@@ -59,7 +59,7 @@ func NormalizeValue(typ, value string) (v1, v2 string, err error) {
 		return "", "", &ValueError{Type: typ, Value: value, Reason: reasonUnknownType}
 	}
 	s := strings.TrimSpace(value)
-	if err := checkText(typ, s); err != nil {
+	if err := checkValueText(typ, s); err != nil {
 		return "", "", err
 	}
 
@@ -89,15 +89,16 @@ func NormalizeValue(typ, value string) (v1, v2 string, err error) {
 
 var reasonTooLong = fmt.Sprintf("is longer than %d bytes", MaxValueBytes)
 
-// checkText refuses values no type accepts: empty, oversized or not UTF-8.
-func checkText(typ, s string) error {
+// checkValueText refuses values no type accepts: empty, oversized, not
+// UTF-8 or holding a NUL character (see TextFault).
+func checkValueText(typ, s string) error {
 	switch {
 	case s == "":
 		return &ValueError{Type: typ}
 	case len(s) > MaxValueBytes:
 		return &ValueError{Type: typ, Value: s, Reason: reasonTooLong}
-	case !utf8.ValidString(s):
-		return &ValueError{Type: typ, Value: s, Reason: "is not valid UTF-8 text"}
+	case TextFault(s) != "":
+		return &ValueError{Type: typ, Value: s, Reason: TextFault(s)}
 	}
 	return nil
 }
