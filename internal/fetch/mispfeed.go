@@ -107,10 +107,15 @@ func readManifest(r io.Reader, rep *Report) ([]manifestEntry, error) {
 			Info      misp.String `json:"info"`
 			Date      misp.String `json:"date"`
 		}
+		key, _ := tok.(string)
 		if err := dec.Decode(&v); err != nil {
+			var te *misp.TextError
+			if errors.As(misp.DecodeError(err), &te) {
+				rep.reject(RejectedLine{Where: key, Reason: "manifest entry: " + te.Error()})
+				continue
+			}
 			return nil, err
 		}
-		key, _ := tok.(string)
 		u, err := uuid.Parse(key)
 		if err != nil {
 			rep.reject(RejectedLine{Where: key, Reason: "manifest key is not an event uuid"})
@@ -190,7 +195,7 @@ func (m *mispPull) save(ctx context.Context, ready []manifestEntry) error {
 			e := ready[i]
 			ev, err := readEventFile(filepath.Join(m.dir, e.UUID+".json"))
 			if err != nil {
-				m.rep.reject(RejectedLine{Where: e.UUID, Reason: "cannot read the event: " + err.Error()})
+				m.rep.reject(RejectedLine{Where: e.UUID, Reason: "cannot read the event: " + misp.DecodeError(err).Error()})
 				continue
 			}
 			if ev.UUID == nil || !strings.EqualFold(strings.TrimSpace(*ev.UUID), e.UUID) {
@@ -282,7 +287,12 @@ func readEventDoc(raw json.RawMessage) (*misp.Event, error) {
 	var doc struct {
 		Wrapped *misp.Event `json:"Event"`
 	}
-	if err := json.Unmarshal(raw, &doc); err != nil || doc.Wrapped == nil {
+	err := json.Unmarshal(raw, &doc)
+	var te *misp.TextError
+	if errors.As(misp.DecodeError(err), &te) {
+		return nil, te
+	}
+	if err != nil || doc.Wrapped == nil {
 		return nil, errors.New(`{"Event": {...}} was expected in the response`)
 	}
 	return doc.Wrapped, nil

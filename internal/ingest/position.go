@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+
+	"github.com/cairn-intel/cairn/internal/misp"
 )
 
 // positionText locates a JSON syntax error in a file as "line L, column C
@@ -145,7 +147,9 @@ func isSyntax(err error) bool {
 }
 
 // errorText phrases an error for a report that already names the file.
+// A text that cannot be stored is named by its field (misp.DecodeError).
 func errorText(err error) string {
+	err = misp.DecodeError(err)
 	var pe *fs.PathError
 	var ute *json.UnmarshalTypeError
 	switch {
