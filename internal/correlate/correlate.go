@@ -89,6 +89,7 @@ func Pass(ctx context.Context, st *store.Store, log *slog.Logger, opts Options) 
 	}
 	if backlog >= opts.RebuildAbove {
 		if backlog*5 >= events {
+			log.Info("rebuilding the correlation index", "action", "correlate", "queued", backlog, "events", events)
 			rep, err := st.RebuildCorrelations(ctx, nil)
 			if err != nil {
 				return err

@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSetsUseAnIndex reads SQLite's plan of long value sets, each of which
@@ -78,5 +82,26 @@ func TestPostgresPlansWithParameters(t *testing.T) {
 	}
 	if mode != "force_custom_plan" {
 		t.Errorf("plan_cache_mode is %q, want force_custom_plan", mode)
+	}
+}
+
+// TestCancelledTransactionLogsNoError checks that a transaction whose
+// context is cancelled, as a shutting-down worker's is, ends quietly: the
+// cancellation has rolled it back, and the explicit rollback that follows
+// is not a failure worth an error line.
+func TestCancelledTransactionLogsNoError(t *testing.T) {
+	var logged strings.Builder
+	s := openTestStore(t, Options{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	ctx, cancel := context.WithCancel(context.Background())
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		cancel()
+		time.Sleep(50 * time.Millisecond) // database/sql rolls back when it sees the cancellation
+		return ctx.Err()
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want the cancellation", err)
+	}
+	if strings.Contains(logged.String(), "rollback failed") {
+		t.Errorf("logged %q", logged.String())
 	}
 }
