@@ -116,3 +116,44 @@ func searchUUIDs(t *testing.T, f *exportFixture, a *store.Actor, scope Scope, bo
 	slices.Sort(out)
 	return out
 }
+
+// TestIdentifierFiltersUseIndexes reads SQLite's plan of an attribute
+// search by uuid (the attribute's or its event's) and by event id or uuid:
+// each must probe indexes, not read the attributes table through. A uuid
+// compared on either side of the join, as it once was, scanned every row.
+func TestIdentifierFiltersUseIndexes(t *testing.T) {
+	f := newExportFixture(t)
+	if f.st.Dialect() != "sqlite" {
+		t.Skip("reads SQLite's query plan")
+	}
+	b := &builder{ctx: context.Background(), st: f.st, a: f.admin, scope: "attributes"}
+	for _, n := range []int{1, 40} {
+		var refs []string
+		for i := range n {
+			refs = append(refs, fmt.Sprintf("6A1F0C2E-0000-4000-8000-%012d", i), fmt.Sprint(i+1))
+		}
+		for name, c := range map[string]store.Cond{
+			"uuid":    b.attributeUUIDPred(refs),
+			"eventid": f.st.RefsCond("e", refs),
+		} {
+			rows, err := f.st.DB().Query(`EXPLAIN QUERY PLAN SELECT a.id FROM attributes a JOIN events e ON e.id = a.event_id WHERE `+
+				c.SQL+` ORDER BY a.timestamp, a.uuid`, c.Args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plan []string
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, detail)
+			}
+			rows.Close()
+			if joined := strings.Join(plan, "; "); strings.Contains(joined, "SCAN a") {
+				t.Errorf("%s, %d references: plan %q reads the attributes table through", name, 2*n, joined)
+			}
+		}
+	}
+}
