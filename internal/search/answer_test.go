@@ -104,7 +104,6 @@ func asJSON(t *testing.T, v any) string {
 	return string(b)
 }
 
-
 // TestEventAnswerChunks checks that an events answer loaded a few events at
 // a time holds what it holds loaded in larger chunks, in order, and that
 // chunks shrink after one holding many attributes.
