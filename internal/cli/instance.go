@@ -76,11 +76,11 @@ func (g *globals) openForWrites(ctx context.Context) (*store.Store, *slog.Logger
 }
 
 // openOrCreate opens the instance's database, creating the data directory
-// (mode 0700) and the database when they are new. adminKey is the key
-// CAIRN_ADMIN_KEY gives the first administrator: one that Bootstrap would
-// refuse is refused here, before anything is created, unless the instance
-// exists and will ignore it.
-func (g *globals) openOrCreate(ctx context.Context, adminKey string) (*store.Store, *slog.Logger, error) {
+// (mode 0700) and the database when they are new. cfg holds the settings
+// of the first start (CAIRN_ADMIN_KEY, CAIRN_ORG, CAIRN_ADMIN_EMAIL): ones
+// that Bootstrap would refuse are refused here, before anything is
+// created, unless the instance exists and will ignore them.
+func (g *globals) openOrCreate(ctx context.Context, cfg server.Config) (*store.Store, *slog.Logger, error) {
 	log, err := g.logger()
 	if err != nil {
 		return nil, nil, err
@@ -88,13 +88,13 @@ func (g *globals) openOrCreate(ctx context.Context, adminKey string) (*store.Sto
 	if err := g.checkDatabaseURL(); err != nil {
 		return nil, nil, err
 	}
-	if keyErr := server.CheckAdminKey(adminKey); keyErr != nil {
+	if firstErr := cfg.CheckFirstStart(); firstErr != nil {
 		exists, err := g.instanceExists(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
 		if !exists {
-			return nil, nil, keyErr
+			return nil, nil, firstErr
 		}
 	}
 	if err := os.MkdirAll(g.dataDir, 0o700); err != nil {
@@ -120,7 +120,7 @@ func (g *globals) openInstance(ctx context.Context) (*store.Store, *slog.Logger,
 	if err != nil {
 		return nil, nil, err
 	}
-	st, log, err := g.openOrCreate(ctx, cfg.AdminKey)
+	st, log, err := g.openOrCreate(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -160,6 +160,7 @@ func TestBadArgumentsAreRefusedBeforeAnythingIsCreated(t *testing.T) {
 			map[string]string{"CAIRN_ADMIN_KEY": "short"}, "CAIRN_ADMIN_KEY"},
 		{"serve, missing certificate", []string{"serve", "--tls-cert", "/no/such/cert.pem", "--tls-key",
 			"/no/such/key.pem"}, nil, "--tls-cert"},
+		{"serve, organisation in Latin-1", []string{"serve", "--org", "\xc9cole"}, nil, "--org"},
 		{"serve, bad log level", []string{"serve", "--log-level", "loud"}, nil, "--log-level"},
 		{"bench load, short CAIRN_ADMIN_KEY", []string{"bench", "load", "--events", "1"},
 			map[string]string{"CAIRN_ADMIN_KEY": "short"}, "CAIRN_ADMIN_KEY"},
@@ -214,10 +215,12 @@ func TestBenchLoadInitialisesANewDataDirectory(t *testing.T) {
 	})
 }
 
-// A CAIRN_ADMIN_KEY left in the environment is read only when an instance
-// is created; on one that has its administrator it is ignored.
+// A CAIRN_ADMIN_KEY (or CAIRN_ORG) left in the environment is read only
+// when an instance is created; on one that has its administrator it is
+// ignored.
 func TestStaleAdminKeyIsIgnoredByAnInitialisedInstance(t *testing.T) {
 	t.Setenv("CAIRN_ADMIN_KEY", "short")
+	t.Setenv("CAIRN_ORG", "\xc9cole")
 	data := newInstance(t)
 	file := filepath.Join(t.TempDir(), "event.json")
 	if err := os.WriteFile(file, []byte(`{"Event": {"info": "one"}}`), 0o600); err != nil {

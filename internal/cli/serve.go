@@ -50,7 +50,7 @@ func newServeCmd(g *globals) *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
-			st, log, err := g.openOrCreate(cmd.Context(), cfg.AdminKey)
+			st, log, err := g.openOrCreate(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}

@@ -47,7 +47,7 @@ type Config struct {
 
 // Validate checks the configuration before anything is created. The
 // administrator's key is not checked here: it matters only to Bootstrap of
-// a new instance (see CheckAdminKey).
+// a new instance (see CheckFirstStart).
 func (c Config) Validate() error {
 	host, _, err := net.SplitHostPort(c.Listen)
 	if err != nil {
@@ -107,7 +107,7 @@ func Bootstrap(ctx context.Context, st *store.Store, c Config, log *slog.Logger)
 		}
 		return nil
 	}
-	if err := CheckAdminKey(c.AdminKey); err != nil {
+	if err := c.CheckFirstStart(); err != nil {
 		return err
 	}
 	password := auth.NewPassword()

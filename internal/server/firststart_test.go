@@ -14,22 +14,25 @@ import (
 	"github.com/cairn-intel/cairn/internal/store"
 )
 
-func TestBootstrapReadsTheAdminKeyOnlyOnANewInstance(t *testing.T) {
+func TestBootstrapReadsFirstStartSettingsOnlyOnANewInstance(t *testing.T) {
 	const good = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123"
+	errAny := errors.New("any error")
 	cases := []struct {
 		name        string
 		initialised bool
-		key         string
+		key, org    string
 		wantErr     error
 		wantLog     bool // the "ignored" line
 	}{
-		{"new instance, no key", false, "", nil, false},
-		{"new instance, good key", false, good, nil, false},
-		{"new instance, short key", false, "short", ErrBadAdminKey, false},
-		{"initialised, no key", true, "", nil, false},
-		{"initialised, the same key", true, good, nil, true},
-		{"initialised, stale short key", true, "short", nil, true},
-		{"initialised, key with a symbol", true, strings.Repeat("a", 39) + "!", nil, true},
+		{"new instance, no key", false, "", "", nil, false},
+		{"new instance, good key", false, good, "", nil, false},
+		{"new instance, short key", false, "short", "", ErrBadAdminKey, false},
+		{"new instance, organisation in Latin-1", false, "", "\xc9cole", errAny, false},
+		{"initialised, no key", true, "", "", nil, false},
+		{"initialised, the same key", true, good, "", nil, true},
+		{"initialised, stale short key", true, "short", "", nil, true},
+		{"initialised, key with a symbol", true, strings.Repeat("a", 39) + "!", "", nil, true},
+		{"initialised, organisation in Latin-1", true, "", "\xc9cole", nil, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -47,8 +50,11 @@ func TestBootstrapReadsTheAdminKeyOnlyOnANewInstance(t *testing.T) {
 			}
 			var logs bytes.Buffer
 			cfg.AdminKey = tc.key
+			if tc.org != "" {
+				cfg.OrgName = tc.org
+			}
 			err = Bootstrap(ctx, st, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
-			if !errors.Is(err, tc.wantErr) {
+			if tc.wantErr == errAny && err == nil || tc.wantErr != errAny && !errors.Is(err, tc.wantErr) {
 				t.Fatalf("got error %v, want %v", err, tc.wantErr)
 			}
 			done, err := st.Initialised(ctx)
