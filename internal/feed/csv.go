@@ -160,6 +160,10 @@ func (p *csvParser) record(rec rawRecord) error {
 	}
 
 	p.stats.Records++
+	if fault := lineFault(text); fault != "" {
+		p.refuse(rec.line(), "", text, fault)
+		return nil
+	}
 	base := p.rowData(rec.line(), fields)
 	if len(p.opts.Columns) == 0 {
 		return p.everyColumn(base, text, fields)

@@ -81,6 +81,10 @@ func (p *freetextParser) line(n int, t string) error {
 		return nil
 	}
 	p.stats.Records++
+	if fault := lineFault(t); fault != "" {
+		p.refuse(n, "", t, fault)
+		return nil
+	}
 	if strings.ContainsFunc(t, unicode.IsSpace) {
 		return p.tokens(n, t)
 	}

@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cairn-intel/cairn/internal/misp"
 )
@@ -228,9 +230,14 @@ func (p *jsonParser) records(ctx context.Context, key string) error {
 	case json.Delim('['):
 		return p.array(ctx, key)
 	case json.Delim('{'):
-		m, err := p.objectRest()
+		m, validUTF8, err := p.objectRest()
 		if err != nil {
 			return err
+		}
+		if field, reason := recordFault(validUTF8, m); reason != "" {
+			p.stats.Records++
+			p.refuse(line, field, "", reason)
+			return nil
 		}
 		return p.record(m, key, line)
 	}
@@ -246,11 +253,16 @@ func (p *jsonParser) array(ctx context.Context, key string) error {
 			return err
 		}
 		line := p.nextLine()
-		var v any
-		if err := p.dec.Decode(&v); err != nil {
-			return p.syntax(err)
+		v, raw, err := p.decodeValue()
+		if err != nil {
+			return err
 		}
 		p.idx.release(p.dec.InputOffset())
+		if field, reason := recordFault(utf8.Valid(raw), v); reason != "" {
+			p.stats.Records++
+			p.refuse(line, field, string(raw), reason)
+			continue
+		}
 		if err := p.element(v, key, line); err != nil {
 			return err
 		}
@@ -276,22 +288,37 @@ func (p *jsonParser) element(v any, key string, line int) error {
 	return nil
 }
 
-// objectRest reads the members of an object whose "{" was just read.
-func (p *jsonParser) objectRest() (map[string]any, error) {
-	m := map[string]any{}
+// objectRest reads the members of an object whose "{" was just read;
+// validUTF8 says whether their values were valid UTF-8.
+func (p *jsonParser) objectRest() (m map[string]any, validUTF8 bool, err error) {
+	m, validUTF8 = map[string]any{}, true
 	for p.dec.More() {
 		name, err := p.memberName()
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		var v any
-		if err := p.dec.Decode(&v); err != nil {
-			return nil, p.syntax(err)
+		v, raw, err := p.decodeValue()
+		if err != nil {
+			return nil, false, err
 		}
-		m[name] = v
+		m[name], validUTF8 = v, validUTF8 && utf8.Valid(raw)
 	}
-	_, err := p.dec.Token()
-	return m, p.syntax(err)
+	_, err = p.dec.Token()
+	return m, validUTF8, p.syntax(err)
+}
+
+// decodeValue reads the next value whole and returns it decoded, with its
+// bytes: decoding replaces invalid UTF-8, which recordFault refuses.
+func (p *jsonParser) decodeValue() (v any, raw json.RawMessage, err error) {
+	if err := p.dec.Decode(&raw); err != nil {
+		return nil, nil, p.syntax(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return nil, nil, err // not met: raw was read as one JSON value
+	}
+	return v, raw, nil
 }
 
 // nextLine returns the line where the next value starts, looking past
