@@ -48,10 +48,13 @@ func LoadPresets(ctx context.Context, st *store.Store) (created []store.Feed, sk
 	return created, skipped, nil
 }
 
-// Check validates what the store cannot: the parser settings, the URL and
-// the certificate pin. It normalises the pin and fills a zero schedule.
+// Check validates what the store cannot: the parser settings, the URL, the
+// certificate pin and text that cannot be stored. It normalises the pin and fills a zero schedule.
 // Errors are store.ErrInvalid.
 func Check(f *store.Feed) error {
+	if err := checkText(f); err != nil {
+		return err
+	}
 	if f.Schedule == 0 {
 		f.Schedule = DefaultSchedule
 	}

@@ -146,7 +146,7 @@ func (p *Puller) pull(ctx context.Context, f store.Feed, seen *int64) (*Report, 
 	rep.Duration = time.Since(start).Seconds()
 	rep.Result = resultSuccess
 	if err != nil {
-		rep.Result, rep.Error = resultFailure, err.Error()
+		rep.Result, rep.Error = resultFailure, storable(err.Error())
 	}
 	if rerr := p.record(ctx, f, rep); rerr != nil {
 		p.log.Error("record feed pull", "action", "feed_pull", "feed", f.Name, "error", rerr)

@@ -134,6 +134,9 @@ func (s *Store) insertStaged(ctx context.Context, tx *sql.Tx, rows []any) (int, 
 // stagedRow checks an item against the type table and turns it into the
 // columns of an attribute; reason says why it was refused.
 func stagedRow(it FeedItem, opts FeedStageOptions) (attrRow, string) {
+	if fault := feedItemTextFault(it); fault != "" {
+		return attrRow{}, fault
+	}
 	info, ok := misp.LookupType(it.Type)
 	if !ok {
 		return attrRow{}, fmt.Sprintf("%q is not a MISP attribute type", it.Type)
