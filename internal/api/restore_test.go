@@ -79,3 +79,32 @@ func TestNULAndInvalidUTF8AreRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestNULAndInvalidUTF8InTheURLAreRefused checks that path arguments,
+// named parameters and query values are held to the body's rule: a tag
+// named in the path of events/addTag was stored with its NUL on SQLite and
+// failed with 500 on PostgreSQL.
+func TestNULAndInvalidUTF8InTheURLAreRefused(t *testing.T) {
+	e := newEnv(t)
+	out := e.must(200, "POST", "/events/add", e.admin, `{"Event": {"info": "tagged"}}`)
+	id := get(out, "Event", "id").(string)
+	for _, path := range []string{
+		"/events/addTag/" + id + "/tlp%00x",
+		"/events/addTag/" + id + "/caf%E9",
+		"/events/index/eventinfo:x%00y",
+		"/events/index?eventinfo=x%00y",
+		"/attributes/restSearch/value:%FF",
+	} {
+		status, body, _ := e.call("POST", path, e.admin, "")
+		if status != 400 {
+			t.Errorf("%s: got status %d, want 400: %v", path, status, body)
+		}
+	}
+	var n int
+	if err := e.st.DB().QueryRow(`SELECT COUNT(*) FROM tags WHERE name LIKE 'tlp%x' OR name LIKE 'caf%'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d tags were stored from the refused paths", n)
+	}
+}

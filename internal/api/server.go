@@ -13,12 +13,14 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/cairn-intel/cairn/internal/auth"
+	"github.com/cairn-intel/cairn/internal/misp"
 	"github.com/cairn-intel/cairn/internal/store"
 )
 
@@ -164,6 +166,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(q, err)
 		return
 	}
+	if err := checkArguments(q); err != nil {
+		s.fail(q, err)
+		return
+	}
 	out, err := rt.h(q)
 	if err != nil {
 		s.fail(q, err)
@@ -279,6 +285,40 @@ func (s *Server) readBody(q *request) error {
 		return badRequest("the body holds a NUL character (\\u0000), which no text field may hold")
 	}
 	q.body = b
+	return nil
+}
+
+// checkArguments refuses path segments, named parameters and query values
+// that no text field may hold (a NUL character, or bytes that are not
+// UTF-8), as readBody refuses them in the body: a handler may store one
+// (a tag name in events/addTag, say), which PostgreSQL would refuse and
+// SQLite would keep.
+func checkArguments(q *request) error {
+	check := func(what, v string) error {
+		if reason := misp.TextFault(v); reason != "" {
+			return badRequest(what + " " + reason)
+		}
+		return nil
+	}
+	for i, v := range q.args {
+		if err := check(fmt.Sprintf("path argument %d", i+1), v); err != nil {
+			return err
+		}
+	}
+	for k, vs := range q.named {
+		for _, v := range vs {
+			if err := check("parameter "+strconv.Quote(k), k+v); err != nil {
+				return err
+			}
+		}
+	}
+	for k, vs := range q.r.URL.Query() {
+		for _, v := range vs {
+			if err := check("query parameter "+strconv.Quote(k), k+v); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
