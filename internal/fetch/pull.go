@@ -123,7 +123,7 @@ func (p *Puller) Pull(ctx context.Context, f store.Feed) (*Report, error) {
 
 // pull is Pull; with seen set, only if no pull started since f was read
 // (see store.FeedClaim).
-func (p *Puller) pull(ctx context.Context, f store.Feed, seen *int64) (*Report, error) {
+func (p *Puller) pull(ctx context.Context, f store.Feed, seen *store.FeedHealth) (*Report, error) {
 	ok, err := p.st.ClaimFeed(ctx, store.FeedClaim{FeedID: f.ID, Node: p.opts.Node,
 		Stale: claimStaleBeats * p.opts.Heartbeat, Seen: seen})
 	if err != nil {

@@ -166,7 +166,7 @@ func (sc *scheduler) pull(ctx context.Context, f store.Feed) {
 	defer sc.release(f.ID)
 	// Errors are in the recorded report and logged by the Puller; ErrBusy
 	// means another node pulls it, or just did.
-	_, _ = sc.p.pull(ctx, f, &f.Health.LastFetchStarted)
+	_, _ = sc.p.pull(ctx, f, &f.Health)
 }
 
 func (sc *scheduler) take(id int64) bool {

@@ -33,11 +33,12 @@ type FeedClaim struct {
 	// Stale is how long a claim may go unrenewed before it is taken over:
 	// its holder died.
 	Stale time.Duration
-	// Seen, when set, is the feed's LastFetchStarted as the caller read it
-	// when it found the feed due. The claim then fails if a pull started
+	// Seen, when set, is the feed's health as the caller read it when it
+	// found the feed due. The claim then fails if a pull started or ended
 	// since, so that nodes deciding from listings made at the same moment
-	// pull a due feed once.
-	Seen *int64
+	// pull a due feed once, and a node that listed the feed while another
+	// node pulled it does not pull it again once that pull is done.
+	Seen *FeedHealth
 }
 
 // ClaimFeed marks a feed as being pulled now, so that no other pull of it
@@ -49,8 +50,9 @@ func (s *Store) ClaimFeed(ctx context.Context, c FeedClaim) (bool, error) {
 		WHERE id = ? AND (pulling_since = 0 OR pulling_since < ?)`
 	args := []any{now, now, c.Node, c.FeedID, now - int64(c.Stale/time.Second)}
 	if c.Seen != nil {
-		q += ` AND last_fetch_started = ?`
-		args = append(args, *c.Seen)
+		// A pull that ends moves last_success, or error_streak when it failed.
+		q += ` AND last_fetch_started = ? AND last_success = ? AND error_streak = ?`
+		args = append(args, c.Seen.LastFetchStarted, c.Seen.LastSuccess, c.Seen.ErrorStreak)
 	}
 	res, err := s.exec(ctx, q, args...)
 	if err != nil {

@@ -117,14 +117,34 @@ func TestFeedClaimAndHistory(t *testing.T) {
 	}
 	// A node deciding from a listing older than that pull does not pull
 	// again; one deciding from a fresh listing does.
-	seen := now.Unix() - 120
+	seen := FeedHealth{LastFetchStarted: now.Unix() - 120}
 	if ok, _ := s.ClaimFeed(ctx, FeedClaim{FeedID: f.ID, Node: "a", Stale: time.Minute, Seen: &seen}); ok {
 		t.Error("a claim from a stale listing succeeded")
 	}
 	fresh, _ := s.FeedByRef(ctx, "claimed")
 	if ok, _ := s.ClaimFeed(ctx, FeedClaim{FeedID: f.ID, Node: "a", Stale: time.Minute,
-		Seen: &fresh.Health.LastFetchStarted}); !ok {
+		Seen: &fresh.Health}); !ok {
 		t.Error("a claim from a fresh listing failed")
+	}
+	// A node that listed the feed while a's pull ran does not pull it
+	// again once that pull has ended, whether it succeeded or failed
+	// (TestTwoNodes saw two downloads of one due feed this way).
+	for _, success := range []bool{true, false} {
+		during, _ := s.FeedByRef(ctx, "claimed")
+		if during.Health.PullingSince == 0 {
+			t.Fatal("the feed is not being pulled")
+		}
+		if err := s.RecordFeedPull(ctx, FeedPull{FeedID: f.ID, Node: "a", Started: during.Health.LastFetchStarted,
+			Finished: now.Unix() + 1, Success: success, Report: "{}"}); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := s.ClaimFeed(ctx, FeedClaim{FeedID: f.ID, Node: "b", Stale: time.Minute, Seen: &during.Health}); ok {
+			t.Errorf("success %v: a claim from a listing made during the pull succeeded after it", success)
+		}
+		after, _ := s.FeedByRef(ctx, "claimed")
+		if ok, _ := s.ClaimFeed(ctx, FeedClaim{FeedID: f.ID, Node: "a", Stale: time.Minute, Seen: &after.Health}); !ok {
+			t.Fatalf("success %v: a claim from a listing made after the pull failed", success)
+		}
 	}
 
 	for i := range feedPullHistory + 5 {
