@@ -62,7 +62,7 @@ func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p P
 			limArgs[1] = (max(p.Page, 1) - 1) * p.Limit
 		}
 	}
-	attrs, err := queryAll(ctx, st, `SELECT `+store.AttributeColumns+`, `+eventSummaryColumns+from+` ORDER BY `+order+lim,
+	attrs, err := store.QueryAll(ctx, st, `SELECT `+store.AttributeColumns+`, `+eventSummaryColumns+from+` ORDER BY `+order+lim,
 		append(append([]any{}, where.Args...), limArgs...), scanAttributeWithEvent)
 	if err != nil {
 		return nil, err
@@ -161,7 +161,7 @@ func (x *AttributeAnswer) Each(ctx context.Context, fn func([]store.Attribute) e
 	for start := 0; start < len(x.ids); start += chunkRows {
 		ids := x.ids[start:min(start+chunkRows, len(x.ids))]
 		c := store.And(visible, x.st.InInts("a.id", ids))
-		found, err := queryAll(ctx, x.st, `SELECT `+store.AttributeColumns+`, `+eventSummaryColumns+
+		found, err := store.QueryAll(ctx, x.st, `SELECT `+store.AttributeColumns+`, `+eventSummaryColumns+
 			` FROM attributes a JOIN events e ON e.id = a.event_id WHERE `+c.SQL, c.Args, scanAttributeWithEvent)
 		if err != nil {
 			return err
@@ -235,8 +235,8 @@ func PrepareEvents(ctx context.Context, st *store.Store, a *store.Actor, p Param
 		id  int64
 		key cursorKey
 	}
-	found, err := queryAll(ctx, st, `SELECT e.id, e.timestamp, e.uuid`+from+` ORDER BY `+order+lim,
-		append(append([]any{}, where.Args...), limArgs...), func(r interface{ Scan(...any) error }) (k keyed, err error) {
+	found, err := store.QueryAll(ctx, st, `SELECT e.id, e.timestamp, e.uuid`+from+` ORDER BY `+order+lim,
+		append(append([]any{}, where.Args...), limArgs...), func(r store.RowScanner) (k keyed, err error) {
 			err = r.Scan(&k.id, &k.key.TS, &k.key.UUID)
 			return
 		})
@@ -289,23 +289,4 @@ func (x *EventAnswer) Each(ctx context.Context, fn func([]store.Event) error) er
 		}
 	}
 	return nil
-}
-
-// queryAll runs a query and scans each of its rows.
-func queryAll[T any](ctx context.Context, st *store.Store, query string, args []any,
-	scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
-	rows, err := st.DB().QueryContext(ctx, st.Rebind(query), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }

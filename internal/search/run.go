@@ -119,7 +119,7 @@ type scanFunc func(dest ...any) error
 
 func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
-func scanAttributeWithEvent(rows interface{ Scan(...any) error }) (store.Attribute, error) {
+func scanAttributeWithEvent(rows store.RowScanner) (store.Attribute, error) {
 	ev := &store.AttributeEvent{}
 	at, err := store.ScanAttribute(scanFunc(func(dest ...any) error {
 		return rows.Scan(append(dest, &ev.Info, &ev.OrgID, &ev.OrgcID, &ev.UUID, &ev.Distribution,

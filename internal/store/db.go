@@ -247,6 +247,30 @@ func scanIDs(rows *sql.Rows) ([]int64, error) {
 	return ids, rows.Err()
 }
 
+// RowScanner is a row of a query, or the row of QueryRow.
+type RowScanner = rowScanner
+
+// QueryAll runs a read query written with ? placeholders and scans every row
+// with scan, for packages that build their own queries (search); they must
+// apply the access filter of this package.
+func QueryAll[T any](ctx context.Context, s *Store, q string, args []any, scan func(RowScanner) (T, error)) ([]T, error) {
+	return queryAll(ctx, s, s.Rebind(q), args, scan)
+}
+
+// QueryPlan returns SQLite's plan of a query, a line per step, so that
+// tests can check that a query probes an index; on PostgreSQL it returns
+// nothing.
+func (s *Store) QueryPlan(ctx context.Context, q string, args ...any) ([]string, error) {
+	if s.dialect.name() != "sqlite" {
+		return nil, nil
+	}
+	return queryAll(ctx, s, `EXPLAIN QUERY PLAN `+q, args, func(r rowScanner) (detail string, err error) {
+		var id, parent, unused int
+		err = r.Scan(&id, &parent, &unused, &detail)
+		return
+	})
+}
+
 // queryAll runs a query and scans every row with scan. q is already bound
 // for the dialect.
 func queryAll[T any](ctx context.Context, s *Store, q string, args []any, scan func(rowScanner) (T, error)) ([]T, error) {
