@@ -195,41 +195,14 @@ type CorrelatedValue struct {
 // found in two events or more, as far as the actor sees them; overOnly
 // keeps the over-correlating values alone. A site administrator's list is
 // read from the per-value counts; anyone else's is counted over what they
-// may see, which reads the whole index. Whether a value is over-correlating
-// is decided over all its attributes, as related events decide it, so that
-// every surface agrees.
+// may see (topVisible). Whether a value is over-correlating is decided over
+// all its attributes, as related events decide it, so that every surface
+// agrees.
 func (s *Store) TopCorrelations(ctx context.Context, a *Actor, limit int, overOnly bool) ([]CorrelatedValue, error) {
 	if a.SiteAdmin() {
 		return s.topFromCounts(ctx, a, limit, overOnly)
 	}
-	join, cond, args := a.correlatedSide("c", "at", "e")
-	having := `COUNT(DISTINCT c.event_id) > 1`
-	if overOnly {
-		having += ` AND MAX(COALESCE(v.over, 0)) = 1`
-	}
-	q := `SELECT c.value_hash, COUNT(*), COUNT(DISTINCT c.event_id), MAX(COALESCE(v.over, 0)) FROM correlations c` +
-		join + ` LEFT JOIN correlation_values v ON v.value_hash = c.value_hash WHERE ` + cond +
-		` GROUP BY c.value_hash HAVING ` + having + ` ORDER BY COUNT(*) DESC, c.value_hash LIMIT ?`
-	type counted struct {
-		hash, postings, events int64
-		over                   bool
-	}
-	found, err := queryAll(ctx, s, s.Rebind(q), append(args, limit), func(r rowScanner) (c counted, err error) {
-		err = r.Scan(&c.hash, &c.postings, &c.events, &c.over)
-		return
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]CorrelatedValue, 0, len(found))
-	for _, c := range found {
-		v := CorrelatedValue{Events: c.events, Attributes: c.postings, OverCorrelated: c.over}
-		if v.Value, v.Type, err = s.correlatedValueText(ctx, a, c.hash); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return s.topVisible(ctx, a, limit, overOnly)
 }
 
 // topFromCounts is TopCorrelations for an actor who sees everything.
@@ -257,7 +230,7 @@ func (s *Store) topFromCounts(ctx context.Context, a *Actor, limit int, overOnly
 		if v.Events < 2 {
 			continue
 		}
-		if v.Value, v.Type, err = s.correlatedValueText(ctx, a, hash); err != nil {
+		if v.Value, v.Type, err = s.correlatedValueText(ctx, s.db, a, hash); err != nil {
 			return nil, err
 		}
 		out = append(out, v)
@@ -267,11 +240,11 @@ func (s *Store) topFromCounts(ctx context.Context, a *Actor, limit int, overOnly
 
 // correlatedValueText returns the value behind a hash, read from one of
 // its attributes that the actor sees, and that attribute's type.
-func (s *Store) correlatedValueText(ctx context.Context, a *Actor, hash int64) (value, typ string, err error) {
+func (s *Store) correlatedValueText(ctx context.Context, q querier, a *Actor, hash int64) (value, typ string, err error) {
 	join, cond, args := a.correlatedSide("c", "at", "e")
 	var v1, v2 string
 	var field int
-	err = s.db.QueryRowContext(ctx, s.Rebind(`SELECT at.type, at.value1, at.value2, c.field FROM correlations c`+join+
+	err = q.QueryRowContext(ctx, s.Rebind(`SELECT at.type, at.value1, at.value2, c.field FROM correlations c`+join+
 		` WHERE c.value_hash = ? AND `+cond+` LIMIT 1`), append([]any{hash}, args...)...).Scan(&typ, &v1, &v2, &field)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", nil // changed since it was counted; the worker will catch up
