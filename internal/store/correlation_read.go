@@ -268,7 +268,9 @@ type CorrelationStats struct {
 	Queued *int64 `json:"queued_events,omitempty"`
 }
 
-// CorrelationStats counts the postings and values the actor sees.
+// CorrelationStats counts the postings and values the actor sees: a site
+// administrator's from the per-value counts, anyone else's over what they
+// may see (visibleStats).
 func (s *Store) CorrelationStats(ctx context.Context, a *Actor) (CorrelationStats, error) {
 	cs, err := s.CorrelationSettings(ctx)
 	if err != nil {
@@ -278,15 +280,7 @@ func (s *Store) CorrelationStats(ctx context.Context, a *Actor) (CorrelationStat
 	if a.SiteAdmin() {
 		return st, s.allCorrelationStats(ctx, &st)
 	}
-	join, cond, args := a.correlatedSide("c", "at", "e")
-	q := `SELECT COALESCE(SUM(n), 0), COALESCE(SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN lo <> hi THEN 1 ELSE 0 END), 0), COALESCE(SUM(o), 0)
-		FROM (SELECT COUNT(*) AS n, MIN(c.event_id) AS lo, MAX(c.event_id) AS hi, MAX(COALESCE(v.over, 0)) AS o
-		FROM correlations c` + join + ` LEFT JOIN correlation_values v ON v.value_hash = c.value_hash
-		WHERE ` + cond + ` GROUP BY c.value_hash) t`
-	err = s.db.QueryRowContext(ctx, s.Rebind(q), args...).
-		Scan(&st.Postings, &st.Values, &st.Correlating, &st.OverCorrelated)
-	return st, err
+	return st, s.visibleStats(ctx, a, &st)
 }
 
 // allCorrelationStats fills the stats of an actor who sees everything from
