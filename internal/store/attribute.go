@@ -27,7 +27,7 @@ func (s *Store) AddChildren(ctx context.Context, a *Actor, eventRef string, attr
 		if err != nil {
 			return err
 		}
-		w := &eventWriter{s: s, tx: tx, a: a, now: s.now().Unix(), opts: SaveOptions{Mode: ModeEdit}, tagCache: map[string]int64{}}
+		w := newWriteBatch().newEventWriter(s, tx, a, SaveOptions{Mode: ModeEdit})
 		if err := w.children(ctx, p, e, false); err != nil {
 			return err
 		}

@@ -321,7 +321,7 @@ func (c *childWriter) sighting(ctx context.Context, sg sightingRow, attrID int64
 	orgID := c.a.Org.ID
 	if sg.orgUUID != "" || sg.orgName != "" {
 		if (c.a.SiteAdmin() || c.a.Sync()) && (sg.orgUUID != "" || sg.orgName != "") {
-			id, err := c.s.findOrCreateOrg(ctx, c.tx, OrgRef{UUID: sg.orgUUID, Name: sg.orgName})
+			id, err := c.findOrCreateOrg(ctx, OrgRef{UUID: sg.orgUUID, Name: sg.orgName})
 			if err == nil {
 				orgID = id
 			}

@@ -118,11 +118,15 @@ func (s *Store) SaveEvents(ctx context.Context, a *Actor, in []*misp.Event, opts
 		plans[i], errs[i] = s.prepareEvent(a, ev, opts.Mode == ModeCreate)
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
+		b := newWriteBatch()
+		if err := b.loadBlocked(ctx, s, tx, plans); err != nil {
+			return err
+		}
 		for i, p := range plans {
 			if errs[i] != nil {
 				continue
 			}
-			results[i], errs[i] = s.saveInSavepoint(ctx, tx, a, p, opts)
+			results[i], errs[i] = s.saveInBatch(ctx, tx, a, b, p, opts)
 			if errs[i] != nil && !isRefusal(errs[i]) {
 				return errs[i]
 			}
@@ -141,10 +145,15 @@ func (s *Store) SaveEvents(ctx context.Context, a *Actor, in []*misp.Event, opts
 }
 
 func (s *Store) saveInSavepoint(ctx context.Context, tx *sql.Tx, a *Actor, p *eventPlan, opts SaveOptions) (SaveResult, error) {
+	return s.saveInBatch(ctx, tx, a, newWriteBatch(), p, opts)
+}
+
+// saveInBatch saves one event of a batch under its own savepoint.
+func (s *Store) saveInBatch(ctx context.Context, tx *sql.Tx, a *Actor, b *writeBatch, p *eventPlan, opts SaveOptions) (SaveResult, error) {
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT save_event"); err != nil {
 		return SaveResult{}, err
 	}
-	w := &eventWriter{s: s, tx: tx, a: a, now: s.now().Unix(), opts: opts, tagCache: map[string]int64{}}
+	w := b.newEventWriter(s, tx, a, opts)
 	res, err := w.save(ctx, p)
 	if err != nil {
 		if _, rbErr := tx.ExecContext(ctx, "ROLLBACK TO save_event"); rbErr != nil {
@@ -153,6 +162,9 @@ func (s *Store) saveInSavepoint(ctx context.Context, tx *sql.Tx, a *Actor, p *ev
 	}
 	if _, relErr := tx.ExecContext(ctx, "RELEASE save_event"); relErr != nil {
 		return res, relErr
+	}
+	if err == nil {
+		b.keep(w)
 	}
 	return res, err
 }
@@ -367,7 +379,9 @@ type eventWriter struct {
 	a        *Actor
 	now      int64
 	opts     SaveOptions
+	batch    *writeBatch
 	tagCache map[string]int64
+	orgCache map[OrgRef]int64
 	rejected rejections
 	res      SaveResult
 }
@@ -405,12 +419,11 @@ func (w *eventWriter) create(ctx context.Context, p *eventPlan) error {
 	if p.uuid == "" {
 		p.uuid = uuid.NewString()
 	}
-	var blocked int
-	if err := w.tx.QueryRowContext(ctx, w.s.Rebind(`SELECT COUNT(*) FROM event_blocklist WHERE uuid = ?`), p.uuid).Scan(&blocked); err != nil {
+	if blocked, err := w.isBlocked(ctx, p.uuid); err != nil || blocked {
+		if err == nil {
+			err = forbiddenf("event %s is on the event blocklist", p.uuid)
+		}
 		return err
-	}
-	if blocked > 0 {
-		return forbiddenf("event %s is on the event blocklist", p.uuid)
 	}
 	orgc, err := w.resolveOrgc(ctx, p.orgc)
 	if err != nil {
@@ -558,7 +571,31 @@ func (w *eventWriter) resolveOrgc(ctx context.Context, ref *OrgRef) (int64, erro
 	if ref.UUID == "" && ref.Name == "" {
 		return w.a.Org.ID, nil
 	}
-	return w.s.findOrCreateOrg(ctx, w.tx, *ref)
+	return w.findOrCreateOrg(ctx, *ref)
+}
+
+// findOrCreateOrg is Store.findOrCreateOrg, remembered for the batch.
+func (w *eventWriter) findOrCreateOrg(ctx context.Context, ref OrgRef) (int64, error) {
+	if id, ok := w.orgCache[ref]; ok {
+		return id, nil
+	}
+	id, err := w.s.findOrCreateOrg(ctx, w.tx, ref)
+	if err == nil {
+		w.orgCache[ref] = id
+	}
+	return id, err
+}
+
+// isBlocked reports whether an event uuid is on the event blocklist: from
+// the batch, which read the uuids of all its events at once, or, for a
+// uuid made since, from the table.
+func (w *eventWriter) isBlocked(ctx context.Context, u string) (bool, error) {
+	if blocked, ok := w.batch.blocked[u]; ok {
+		return blocked, nil
+	}
+	var n int
+	err := w.tx.QueryRowContext(ctx, w.s.Rebind(`SELECT COUNT(*) FROM event_blocklist WHERE uuid = ?`), u).Scan(&n)
+	return n > 0, err
 }
 
 // finish recomputes the derived attribute count and queues the event for

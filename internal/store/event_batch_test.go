@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/cairn-intel/cairn/internal/misp"
+)
+
+// TestSaveEventsSharesLookups covers what the events of one SaveEvents
+// batch share (writeBatch): a tag and an organisation that the first event
+// creates are found again by the later ones, a uuid on the blocklist is
+// refused alone, and an event that comes twice in a batch is updated by its
+// second copy.
+func TestSaveEventsSharesLookups(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	gone, err := s.SaveEvent(ctx, a, event(t, `{"uuid": "6a1f0c2e-0000-4000-8000-0000000000b0", "info": "deleted"}`),
+		SaveOptions{Mode: ModeCreate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeleteEvent(ctx, a, gone.UUID); err != nil {
+		t.Fatal(err)
+	}
+	const orgc = `"Orgc": {"uuid": "6a1f0c2e-0000-4000-8000-0000000000c0", "name": "Elsewhere"}`
+	batch := []*misp.Event{
+		event(t, `{"uuid": "6a1f0c2e-0000-4000-8000-0000000000b1", "info": "first", "timestamp": "1700000000", `+orgc+`,
+			"Tag": [{"name": "batch:new"}],
+			"Attribute": [{"type": "domain", "value": "one.example", "Tag": [{"name": "batch:attribute"}]}]}`),
+		event(t, `{"uuid": "6a1f0c2e-0000-4000-8000-0000000000b0", "info": "blocked", "timestamp": "1700000000"}`),
+		event(t, `{"uuid": "6a1f0c2e-0000-4000-8000-0000000000b3", "info": "third", "timestamp": "1700000000", `+orgc+`,
+			"Tag": [{"name": "BATCH:NEW"}],
+			"Attribute": [{"type": "domain", "value": "three.example", "Tag": [{"name": "batch:attribute"}]}]}`),
+		event(t, `{"uuid": "6a1f0c2e-0000-4000-8000-0000000000b1", "info": "first, again", "timestamp": "1700000100",
+			`+orgc+`, "Attribute": [{"type": "domain", "value": "four.example"}]}`),
+	}
+	results, errs, err := s.SaveEvents(ctx, a, batch, SaveOptions{Mode: ModeUpsert, Preserve: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcomes := []string{OutcomeCreated, "", OutcomeCreated, OutcomeUpdated}
+	for i, want := range outcomes {
+		if want == "" {
+			if !errors.Is(errs[i], ErrForbidden) {
+				t.Errorf("event %d: got error %v, want the blocklist's refusal", i, errs[i])
+			}
+			continue
+		}
+		if errs[i] != nil || results[i].Outcome != want || len(results[i].Rejected) > 0 {
+			t.Errorf("event %d: got %q, %v, rejected %v; want %q", i, results[i].Outcome, errs[i], results[i].Rejected, want)
+		}
+	}
+	first, err := s.EventByRef(ctx, a, results[0].UUID, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	third, err := s.EventByRef(ctx, a, results[2].UUID, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Info != "first, again" || len(first.Attribute) != 2 || first.AttributeCount != 2 {
+		t.Errorf("got %q with %d attributes (count %d), want the second copy's info and 2", first.Info,
+			len(first.Attribute), first.AttributeCount)
+	}
+	if first.OrgcID != third.OrgcID || first.OrgcID == a.Org.ID {
+		t.Errorf("got creator organisations %d and %d, want one organisation made for both", first.OrgcID, third.OrgcID)
+	}
+	if len(first.Tag) != 1 || len(third.Tag) != 1 || first.Tag[0].ID != third.Tag[0].ID {
+		t.Fatalf("got event tags %v and %v, want one tag shared", first.Tag, third.Tag)
+	}
+	tagIDs := map[int64]bool{}
+	for _, e := range []Event{first, third} {
+		for _, at := range e.Attribute {
+			for _, tag := range at.Tag {
+				tagIDs[tag.ID] = true
+			}
+		}
+	}
+	if len(tagIDs) != 1 {
+		t.Errorf("got attribute tag ids %v, want one tag", tagIDs)
+	}
+}
