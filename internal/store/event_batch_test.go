@@ -82,3 +82,54 @@ func TestSaveEventsSharesLookups(t *testing.T) {
 		t.Errorf("got attribute tag ids %v, want one tag", tagIDs)
 	}
 }
+
+// TestSaveEventWritesAttachmentsAfterTheirAttributes covers the rows that
+// wait for their attributes and go out together: attribute tags (one named
+// twice, which one statement must pass over), sightings with their
+// organisation, tags of object attributes, and event tags named twice.
+func TestSaveEventWritesAttachmentsAfterTheirAttributes(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	res, err := s.SaveEvent(ctx, a, event(t, `{"uuid": "6a1f0c2e-0000-4000-8000-0000000000d1", "info": "attachments",
+		"timestamp": "1700000000", "Tag": [{"name": "tlp:green"}, {"name": "TLP:GREEN"}, {"name": "type:OSINT"}],
+		"Attribute": [
+			{"type": "domain", "value": "a.example", "Tag": [{"name": "x:one"}, {"name": "X:ONE"}, {"name": "x:two"}],
+			 "Sighting": [{"uuid": "6a1f0c2e-0000-4000-8000-0000000000e1", "type": "0", "date_sighting": "1700000001",
+				"Org": {"uuid": "6a1f0c2e-0000-4000-8000-0000000000e2", "name": "Sighter"}},
+				{"uuid": "6a1f0c2e-0000-4000-8000-0000000000e3", "type": "1", "date_sighting": "1700000002"}]},
+			{"type": "domain", "value": "b.example"}],
+		"Object": [{"name": "domain-ip", "Attribute": [{"type": "ip-dst", "object_relation": "ip",
+			"value": "192.0.2.7", "Tag": [{"name": "x:two"}]}]}]}`), SaveOptions{Mode: ModeUpsert, Preserve: true})
+	if err != nil || len(res.Rejected) > 0 {
+		t.Fatalf("got %v, rejected %v", err, res.Rejected)
+	}
+	e, err := s.EventByRef(ctx, a, res.UUID, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := map[string]int{}
+	sightings := 0
+	for _, at := range e.Attribute {
+		for _, tag := range at.Tag {
+			tags[at.Value()+" "+tag.Name]++
+		}
+		sightings += len(at.Sighting)
+	}
+	for _, o := range e.Object {
+		for _, at := range o.Attribute {
+			for _, tag := range at.Tag {
+				tags[at.Value()+" "+tag.Name]++
+			}
+		}
+	}
+	want := map[string]int{"a.example x:one": 1, "a.example x:two": 1, "192.0.2.7 x:two": 1}
+	if len(tags) != len(want) || tags["a.example x:one"] != 1 || tags["a.example x:two"] != 1 || tags["192.0.2.7 x:two"] != 1 {
+		t.Errorf("got attribute tags %v, want %v", tags, want)
+	}
+	if sightings != 2 {
+		t.Errorf("got %d sightings, want 2", sightings)
+	}
+	if len(e.Tag) != 2 {
+		t.Errorf("got event tags %v, want tlp:green and type:OSINT once each", e.Tag)
+	}
+}

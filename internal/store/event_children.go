@@ -56,9 +56,7 @@ func stringArgs(ss []string) []any {
 // children writes attributes, objects, references, reports and tags.
 func (w *eventWriter) children(ctx context.Context, p *eventPlan, e storedEvent, isNew bool) error {
 	c := &childWriter{eventWriter: w, e: e, isNew: isNew, refIDs: map[string][2]int64{}}
-	if err := c.prepareStatements(ctx); err != nil {
-		return err
-	}
+	c.prepareStatements()
 	defer c.close()
 	if err := c.loadExisting(ctx, p, isNew); err != nil {
 		return err
@@ -102,12 +100,25 @@ type childWriter struct {
 	valueKeys  map[string]string // type|category|value of live top-level attributes -> uuid
 	seen       map[string]bool   // uuids already written by this payload
 	refIDs     map[string][2]int64
-	insertAttr *sql.Stmt
+	insertAttr *sql.Stmt // prepared on first use
 	// On PostgreSQL new attributes are batched (rowBatch); nil on SQLite,
 	// where a statement costs no round trip. (Batching objects as well
 	// measured no faster.)
 	newAttrs *rowBatch
+	// Tag attachments and sightings of attributes wait for flush, which
+	// writes them as multi-row INSERTs once their attributes are stored.
+	attrTags, sightings []any
 }
+
+// The columns of the rows the write path inserts many at a time.
+var (
+	attributeTagColumns = []string{"attribute_id", "event_id", "tag_id", "local", "relationship_type"}
+	eventTagColumns     = []string{"event_id", "tag_id", "local", "relationship_type"}
+	sightingColumns     = []string{"uuid", "attribute_id", "event_id", "org_id", "date_sighting", "source", "type"}
+)
+
+// onConflictSkip passes over rows that are stored already.
+const onConflictSkip = " ON CONFLICT DO NOTHING"
 
 // reserveIDs draws the ids of the attributes of the plan not stored yet:
 // an upper bound of the ids the write takes, exact unless some are refused.
@@ -130,26 +141,30 @@ func (c *childWriter) reserveIDs(ctx context.Context, p *eventPlan) error {
 	return c.newAttrs.reserve(ctx, c.s, c.tx, attrs)
 }
 
-// flush sends the batched rows.
+// flush writes the batched attributes, then what refers to them.
 func (c *childWriter) flush(ctx context.Context) error {
-	if c.newAttrs == nil {
-		return nil
+	if c.newAttrs != nil {
+		if err := c.newAttrs.flush(ctx, c.s, c.tx); err != nil {
+			return err
+		}
 	}
-	return c.newAttrs.flush(ctx, c.s, c.tx)
+	if err := c.s.insertRowsOr(ctx, c.tx, "attribute_tags", attributeTagColumns, onConflictSkip, c.attrTags); err != nil {
+		return err
+	}
+	c.attrTags = c.attrTags[:0]
+	if err := c.s.insertRowsOr(ctx, c.tx, "sightings", sightingColumns, onConflictSkip, c.sightings); err != nil {
+		return err
+	}
+	c.sightings = c.sightings[:0]
+	return nil
 }
 
-func (c *childWriter) prepareStatements(ctx context.Context) error {
+func (c *childWriter) prepareStatements() {
 	if c.s.dialect.name() == "postgres" {
 		c.newAttrs = &rowBatch{table: "attributes", columns: []string{"id", "uuid", "event_id", "object_id",
 			"object_relation", "type", "category", "value1", "value2", "ip", "to_ids", "distribution",
 			"sharing_group_id", "comment", "timestamp", "deleted", "disable_correlation", "first_seen", "last_seen", "data"}}
 	}
-	var err error
-	c.insertAttr, err = c.tx.PrepareContext(ctx, c.s.Rebind(`INSERT INTO attributes (uuid, event_id, object_id,
-		object_relation, type, category, value1, value2, ip, to_ids, distribution, sharing_group_id, comment,
-		timestamp, deleted, disable_correlation, first_seen, last_seen, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+c.s.dialect.returning()))
-	return err
 }
 
 func (c *childWriter) close() {
@@ -242,18 +257,27 @@ func (c *childWriter) attribute(ctx context.Context, r *attrRow, objectID int64,
 }
 
 // insertAttribute writes a new attribute, or on PostgreSQL queues it with
-// a reserved id; an attribute with tags or sightings goes out at once, as
-// they refer to it.
+// a reserved id.
 func (c *childWriter) insertAttribute(ctx context.Context, r *attrRow, objectID int64) (int64, error) {
 	if c.newAttrs != nil {
 		id, ok := c.newAttrs.add(r.uuid, c.e.id, objectID, r.objectRelation, r.typ, r.category, r.value1, r.value2,
 			r.ip, boolAsInt(r.toIDS), r.distribution, r.sg, r.comment, r.timestamp, boolAsInt(r.deleted),
 			boolAsInt(r.disableCorrelation), r.firstSeen, r.lastSeen, r.data)
 		if ok {
-			if len(r.tags) > 0 || len(r.sightings) > 0 || c.newAttrs.full() {
+			if c.newAttrs.full() {
 				return id, c.newAttrs.flush(ctx, c.s, c.tx)
 			}
 			return id, nil
+		}
+	}
+	if c.insertAttr == nil {
+		var err error
+		c.insertAttr, err = c.tx.PrepareContext(ctx, c.s.Rebind(`INSERT INTO attributes (uuid, event_id, object_id,
+			object_relation, type, category, value1, value2, ip, to_ids, distribution, sharing_group_id, comment,
+			timestamp, deleted, disable_correlation, first_seen, last_seen, data)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+c.s.dialect.returning()))
+		if err != nil {
+			return 0, err
 		}
 	}
 	return c.s.stmtInsertID(ctx, c.insertAttr, r.uuid, c.e.id, objectID, r.objectRelation, r.typ, r.category,
@@ -296,22 +320,17 @@ func (c *childWriter) attributeExtras(ctx context.Context, r *attrRow, id int64,
 			c.rejected.add(fmt.Sprintf("%s.Tag[%d]", item, i), "", fe.field, fe.reason)
 			continue
 		}
-		if _, err := c.tx.ExecContext(ctx, c.s.Rebind(`INSERT INTO attribute_tags (attribute_id, event_id, tag_id,
-			local, relationship_type) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-			id, c.e.id, tagID, t.local, t.relationshipType); err != nil {
-			return err
-		}
+		c.attrTags = append(c.attrTags, id, c.e.id, tagID, boolAsInt(t.local), t.relationshipType)
 		prior = append(prior, t.name)
 	}
 	for _, sg := range r.sightings {
-		if err := c.sighting(ctx, sg, id); err != nil {
-			return err
-		}
+		c.sighting(ctx, sg, id)
 	}
 	return nil
 }
 
-func (c *childWriter) sighting(ctx context.Context, sg sightingRow, attrID int64) error {
+// sighting queues a sighting of an attribute for flush.
+func (c *childWriter) sighting(ctx context.Context, sg sightingRow, attrID int64) {
 	if sg.uuid == "" {
 		sg.uuid = uuid.NewString()
 	}
@@ -327,10 +346,7 @@ func (c *childWriter) sighting(ctx context.Context, sg sightingRow, attrID int64
 			}
 		}
 	}
-	_, err := c.tx.ExecContext(ctx, c.s.Rebind(`INSERT INTO sightings (uuid, attribute_id, event_id, org_id,
-		date_sighting, source, type) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-		sg.uuid, attrID, c.e.id, orgID, sg.date, sg.source, sg.typ)
-	return err
+	c.sightings = append(c.sightings, sg.uuid, attrID, c.e.id, orgID, sg.date, sg.source, sg.typ)
 }
 
 func (c *childWriter) object(ctx context.Context, o *objRow) error {
@@ -448,6 +464,7 @@ func (c *childWriter) report(ctx context.Context, r reportRow) error {
 // event, is rejected alone; the event stands.
 func (c *childWriter) eventTags(ctx context.Context, tags []tagRef) error {
 	var prior []string
+	var rows []any
 	if !c.isNew && len(tags) > 0 && c.checksTags() {
 		var err error
 		if prior, err = c.s.attachedTagNames(ctx, c.tx, c.a, c.e.id, 0); err != nil {
@@ -460,14 +477,10 @@ func (c *childWriter) eventTags(ctx context.Context, tags []tagRef) error {
 			c.rejected.add(fmt.Sprintf("Tag[%d]", i), "", fe.field, fe.reason)
 			continue
 		}
-		if _, err := c.tx.ExecContext(ctx, c.s.Rebind(`INSERT INTO event_tags (event_id, tag_id, local,
-			relationship_type) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-			c.e.id, id, t.local, strings.TrimSpace(t.relationshipType)); err != nil {
-			return err
-		}
+		rows = append(rows, c.e.id, id, boolAsInt(t.local), strings.TrimSpace(t.relationshipType))
 		prior = append(prior, t.name)
 	}
-	return nil
+	return c.s.insertRowsOr(ctx, c.tx, "event_tags", eventTagColumns, onConflictSkip, rows)
 }
 
 // checksTags reports whether the write checks tags against the tag

@@ -64,10 +64,17 @@ func (b *rowBatch) flush(ctx context.Context, s *Store, tx *sql.Tx) error {
 // in multi-row INSERTs of up to batchRows rows; the statement of a full
 // INSERT is prepared once.
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, table string, columns []string, values []any) error {
+	return s.insertRowsOr(ctx, tx, table, columns, "", values)
+}
+
+// insertRowsOr is insertRows with an ON CONFLICT clause (" ON CONFLICT DO
+// NOTHING" passes over rows stored already, and rows repeated in one
+// statement).
+func (s *Store) insertRowsOr(ctx context.Context, tx *sql.Tx, table string, columns []string, onConflict string, values []any) error {
 	width := len(columns)
 	stmt := func(n int) string {
 		return s.Rebind(`INSERT INTO ` + table + ` (` + strings.Join(columns, ", ") + `) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("("+placeholders(width)+"),", n), ","))
+			strings.TrimSuffix(strings.Repeat("("+placeholders(width)+"),", n), ",") + onConflict)
 	}
 	var full *sql.Stmt
 	defer func() {
