@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/cairn-intel/cairn/internal/misp"
@@ -131,5 +133,39 @@ func TestSaveEventWritesAttachmentsAfterTheirAttributes(t *testing.T) {
 	}
 	if len(e.Tag) != 2 {
 		t.Errorf("got event tags %v, want tlp:green and type:OSINT once each", e.Tag)
+	}
+}
+
+// TestEventLargerThanOneInsert covers an event with more new attributes
+// than one INSERT carries on PostgreSQL (unnestRows), so that some go out
+// before the rest and before the objects' attributes and the tags.
+func TestEventLargerThanOneInsert(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	n := unnestRows + 100
+	attrs := make([]map[string]any, n)
+	for i := range attrs {
+		attrs[i] = map[string]any{"type": "domain", "value": fmt.Sprintf("host%d.example", i),
+			"Tag": []map[string]any{{"name": "tlp:green"}}}
+	}
+	objects := []map[string]any{{"name": "domain-ip", "Attribute": []map[string]any{
+		{"type": "ip-dst", "object_relation": "ip", "value": "192.0.2.9", "Tag": []map[string]any{{"name": "tlp:green"}}}}}}
+	raw, _ := json.Marshal(map[string]any{"info": "large", "Attribute": attrs, "Object": objects})
+	res, err := s.SaveEvent(ctx, a, event(t, string(raw)), SaveOptions{Mode: ModeCreate})
+	if err != nil || len(res.Rejected) > 0 || res.AttributesCreated != n+1 {
+		t.Fatalf("got %v, rejected %v, %d created; want %d", err, res.Rejected, res.AttributesCreated, n+1)
+	}
+	e, err := s.EventByRef(ctx, a, res.UUID, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tagged := 0
+	for _, at := range e.Attribute {
+		tagged += len(at.Tag)
+	}
+	if len(e.Attribute) != n || tagged != n || e.AttributeCount != int64(n+1) || len(e.Object) != 1 ||
+		len(e.Object[0].Attribute) != 1 || len(e.Object[0].Attribute[0].Tag) != 1 {
+		t.Errorf("got %d attributes, %d tagged, count %d, %d objects; want %d, %d, %d and one object with a tagged attribute",
+			len(e.Attribute), tagged, e.AttributeCount, len(e.Object), n, n, n+1)
 	}
 }

@@ -110,15 +110,28 @@ type childWriter struct {
 	attrTags, sightings []any
 }
 
-// The columns of the rows the write path inserts many at a time.
+// The tables the write path fills in bulk.
 var (
-	attributeTagColumns = []string{"attribute_id", "event_id", "tag_id", "local", "relationship_type"}
-	eventTagColumns     = []string{"event_id", "tag_id", "local", "relationship_type"}
-	sightingColumns     = []string{"uuid", "attribute_id", "event_id", "org_id", "date_sighting", "source", "type"}
+	attributeTable = &rowTable{name: "attributes",
+		columns: []string{"id", "uuid", "event_id", "object_id", "object_relation", "type", "category",
+			"value1", "value2", "ip", "to_ids", "distribution", "sharing_group_id", "comment", "timestamp", "deleted",
+			"disable_correlation", "first_seen", "last_seen", "data"},
+		types: []string{"bigint", "text", "bigint", "bigint", "text", "text", "text",
+			"text", "text", "bytea", "bigint", "bigint", "bigint", "text", "bigint", "bigint",
+			"bigint", "bigint", "bigint", "text"}}
+	attributeTagTable = &rowTable{name: "attribute_tags",
+		columns:    []string{"attribute_id", "event_id", "tag_id", "local", "relationship_type"},
+		types:      []string{"bigint", "bigint", "bigint", "bigint", "text"},
+		onConflict: " ON CONFLICT DO NOTHING"}
+	eventTagTable = &rowTable{name: "event_tags",
+		columns:    []string{"event_id", "tag_id", "local", "relationship_type"},
+		types:      []string{"bigint", "bigint", "bigint", "text"},
+		onConflict: " ON CONFLICT DO NOTHING"}
+	sightingTable = &rowTable{name: "sightings",
+		columns:    []string{"uuid", "attribute_id", "event_id", "org_id", "date_sighting", "source", "type"},
+		types:      []string{"text", "bigint", "bigint", "bigint", "bigint", "text", "bigint"},
+		onConflict: " ON CONFLICT DO NOTHING"}
 )
-
-// onConflictSkip passes over rows that are stored already.
-const onConflictSkip = " ON CONFLICT DO NOTHING"
 
 // reserveIDs draws the ids of the attributes of the plan not stored yet:
 // an upper bound of the ids the write takes, exact unless some are refused.
@@ -148,11 +161,11 @@ func (c *childWriter) flush(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := c.s.insertRowsOr(ctx, c.tx, "attribute_tags", attributeTagColumns, onConflictSkip, c.attrTags); err != nil {
+	if err := c.s.writeRows(ctx, c.tx, attributeTagTable, c.attrTags); err != nil {
 		return err
 	}
 	c.attrTags = c.attrTags[:0]
-	if err := c.s.insertRowsOr(ctx, c.tx, "sightings", sightingColumns, onConflictSkip, c.sightings); err != nil {
+	if err := c.s.writeRows(ctx, c.tx, sightingTable, c.sightings); err != nil {
 		return err
 	}
 	c.sightings = c.sightings[:0]
@@ -161,9 +174,7 @@ func (c *childWriter) flush(ctx context.Context) error {
 
 func (c *childWriter) prepareStatements() {
 	if c.s.dialect.name() == "postgres" {
-		c.newAttrs = &rowBatch{table: "attributes", columns: []string{"id", "uuid", "event_id", "object_id",
-			"object_relation", "type", "category", "value1", "value2", "ip", "to_ids", "distribution",
-			"sharing_group_id", "comment", "timestamp", "deleted", "disable_correlation", "first_seen", "last_seen", "data"}}
+		c.newAttrs = &rowBatch{table: attributeTable}
 	}
 }
 
@@ -480,7 +491,7 @@ func (c *childWriter) eventTags(ctx context.Context, tags []tagRef) error {
 		rows = append(rows, c.e.id, id, boolAsInt(t.local), strings.TrimSpace(t.relationshipType))
 		prior = append(prior, t.name)
 	}
-	return c.s.insertRowsOr(ctx, c.tx, "event_tags", eventTagColumns, onConflictSkip, rows)
+	return c.s.writeRows(ctx, c.tx, eventTagTable, rows)
 }
 
 // checksTags reports whether the write checks tags against the tag

@@ -7,27 +7,74 @@ import (
 	"strings"
 )
 
-// rowBatch holds new rows of one table that go out together in multi-row
-// INSERTs, used on PostgreSQL, where each statement is a network round
-// trip. Their ids are drawn from the table's sequence in advance, so that
-// the caller knows them at once; the rows must be flushed before anything
-// refers to them by foreign key.
+// rowTable names the columns of a table that the write path fills with
+// many rows at once (writeRows), with their PostgreSQL types.
+type rowTable struct {
+	name    string
+	columns []string
+	types   []string // PostgreSQL types of the columns, for unnest
+	// onConflict is appended to the INSERT (" ON CONFLICT DO NOTHING"
+	// passes over rows stored already, and rows repeated in one statement).
+	onConflict string
+}
+
+// writeRows inserts rows, their values laid end to end in the order of
+// t.columns. On PostgreSQL each statement carries up to unnestRows rows as
+// one array per column: its text is the same whatever the number of rows,
+// so it is prepared once per connection and planned in no time, where a
+// VALUES list of a new length costs a round trip to prepare it and
+// milliseconds to parse and plan its thousands of parameters (planned again
+// at every run, as the store plans each statement with its parameters).
+// SQLite takes multi-row VALUES lists.
+func (s *Store) writeRows(ctx context.Context, tx *sql.Tx, t *rowTable, values []any) error {
+	if s.dialect.name() != "postgres" {
+		return s.insertRowsOr(ctx, tx, t.name, t.columns, t.onConflict, values)
+	}
+	width := len(t.columns)
+	arrays := make([]string, width)
+	for i, typ := range t.types {
+		arrays[i] = fmt.Sprintf("$%d::%s[]", i+1, typ)
+	}
+	q := `INSERT INTO ` + t.name + ` (` + strings.Join(t.columns, ", ") + `) SELECT * FROM unnest(` +
+		strings.Join(arrays, ", ") + `)` + t.onConflict
+	for len(values) > 0 {
+		n := min(len(values)/width, unnestRows)
+		cols := make([]any, width)
+		for c := range cols {
+			col := make([]any, n)
+			for r := range n {
+				col[r] = values[r*width+c]
+			}
+			cols[c] = col
+		}
+		if _, err := tx.ExecContext(ctx, q, cols...); err != nil {
+			return fmt.Errorf("insert %s: %w", t.name, err)
+		}
+		values = values[n*width:]
+	}
+	return nil
+}
+
+// unnestRows is the number of rows of one unnest INSERT.
+const unnestRows = 5000
+
+// rowBatch holds new rows of one table that go out together (writeRows),
+// used on PostgreSQL, where each statement is a network round trip. Their
+// ids are drawn from the table's sequence in advance, so that the caller
+// knows them at once; the rows must be flushed before anything refers to
+// them by foreign key.
 type rowBatch struct {
-	table   string
-	columns []string // "id" first
+	table   *rowTable // "id" first
 	free    []int64
 	pending []any
 }
-
-// batchRows is the number of rows one INSERT carries.
-const batchRows = 500
 
 // reserve draws n ids from the table's sequence in one statement.
 func (b *rowBatch) reserve(ctx context.Context, s *Store, tx *sql.Tx, n int) error {
 	if n == 0 {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, s.Rebind(`SELECT nextval(pg_get_serial_sequence('`+b.table+`', 'id'))
+	rows, err := tx.QueryContext(ctx, s.Rebind(`SELECT nextval(pg_get_serial_sequence('`+b.table.name+`', 'id'))
 		FROM generate_series(1, ?)`), n)
 	if err != nil {
 		return err
@@ -49,16 +96,22 @@ func (b *rowBatch) add(row ...any) (id int64, ok bool) {
 }
 
 // full reports whether a whole INSERT is waiting.
-func (b *rowBatch) full() bool { return len(b.pending) >= batchRows*len(b.columns) }
+func (b *rowBatch) full() bool { return len(b.pending) >= unnestRows*len(b.table.columns) }
 
 // flush sends the pending rows.
 func (b *rowBatch) flush(ctx context.Context, s *Store, tx *sql.Tx) error {
-	if err := s.insertRows(ctx, tx, b.table, b.columns, b.pending); err != nil {
+	if b == nil {
+		return nil
+	}
+	if err := s.writeRows(ctx, tx, b.table, b.pending); err != nil {
 		return err
 	}
 	b.pending = b.pending[:0]
 	return nil
 }
+
+// batchRows is the number of rows one multi-row VALUES INSERT carries.
+const batchRows = 500
 
 // insertRows writes rows, their values laid end to end in columns' order,
 // in multi-row INSERTs of up to batchRows rows; the statement of a full
@@ -67,9 +120,7 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, table string, column
 	return s.insertRowsOr(ctx, tx, table, columns, "", values)
 }
 
-// insertRowsOr is insertRows with an ON CONFLICT clause (" ON CONFLICT DO
-// NOTHING" passes over rows stored already, and rows repeated in one
-// statement).
+// insertRowsOr is insertRows with an ON CONFLICT clause.
 func (s *Store) insertRowsOr(ctx context.Context, tx *sql.Tx, table string, columns []string, onConflict string, values []any) error {
 	width := len(columns)
 	stmt := func(n int) string {
