@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"maps"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -19,6 +20,9 @@ type writeBatch struct {
 	// blocked tells, for each event uuid of the batch, whether it is on
 	// the event blocklist.
 	blocked map[string]bool
+	// seqs holds, on PostgreSQL, the sequence of each table's id as a
+	// quoted string literal.
+	seqs map[string]string
 }
 
 func newWriteBatch() *writeBatch {
@@ -64,6 +68,23 @@ func (b *writeBatch) loadBlocked(ctx context.Context, s *Store, tx *sql.Tx, plan
 		}
 		return rows.Err()
 	})
+}
+
+// sequence returns the sequence of table's id as a quoted string literal,
+// read once a batch, so that nextval needs no catalogue look-up per value.
+func (b *writeBatch) sequence(ctx context.Context, tx *sql.Tx, table string) (string, error) {
+	if seq, ok := b.seqs[table]; ok {
+		return seq, nil
+	}
+	var seq string
+	if err := tx.QueryRowContext(ctx, `SELECT pg_get_serial_sequence($1, 'id')`, table).Scan(&seq); err != nil {
+		return "", err
+	}
+	if b.seqs == nil {
+		b.seqs = map[string]string{}
+	}
+	b.seqs[table] = "'" + strings.ReplaceAll(seq, "'", "''") + "'"
+	return b.seqs[table], nil
 }
 
 // lookupChunk bounds the uuids of one IN list on SQLite.

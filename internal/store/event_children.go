@@ -56,7 +56,9 @@ func stringArgs(ss []string) []any {
 // children writes attributes, objects, references, reports and tags.
 func (w *eventWriter) children(ctx context.Context, p *eventPlan, e storedEvent, isNew bool) error {
 	c := &childWriter{eventWriter: w, e: e, isNew: isNew, refIDs: map[string][2]int64{}}
-	c.prepareStatements()
+	if err := c.prepareStatements(ctx); err != nil {
+		return err
+	}
 	defer c.close()
 	if err := c.loadExisting(ctx, p, isNew); err != nil {
 		return err
@@ -172,10 +174,14 @@ func (c *childWriter) flush(ctx context.Context) error {
 	return nil
 }
 
-func (c *childWriter) prepareStatements() {
-	if c.s.dialect.name() == "postgres" {
-		c.newAttrs = &rowBatch{table: attributeTable}
+func (c *childWriter) prepareStatements(ctx context.Context) error {
+	if c.s.dialect.name() != "postgres" {
+		return nil
 	}
+	c.newAttrs = &rowBatch{table: attributeTable}
+	var err error
+	c.newAttrs.seq, err = c.batch.sequence(ctx, c.tx, "attributes")
+	return err
 }
 
 func (c *childWriter) close() {

@@ -65,17 +65,19 @@ const unnestRows = 5000
 // them by foreign key.
 type rowBatch struct {
 	table   *rowTable // "id" first
+	seq     string    // the id sequence as a quoted string literal (writeBatch.sequence)
 	free    []int64
 	pending []any
 }
 
-// reserve draws n ids from the table's sequence in one statement.
+// reserve draws n ids from the table's sequence in one statement. The
+// sequence is named by a literal: pg_get_serial_sequence in the statement
+// would look the sequence up again for every value.
 func (b *rowBatch) reserve(ctx context.Context, s *Store, tx *sql.Tx, n int) error {
 	if n == 0 {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, s.Rebind(`SELECT nextval(pg_get_serial_sequence('`+b.table.name+`', 'id'))
-		FROM generate_series(1, ?)`), n)
+	rows, err := tx.QueryContext(ctx, s.Rebind(`SELECT nextval(`+b.seq+`::regclass) FROM generate_series(1, ?)`), n)
 	if err != nil {
 		return err
 	}
