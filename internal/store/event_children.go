@@ -55,8 +55,8 @@ func stringArgs(ss []string) []any {
 
 // children writes attributes, objects, references, reports and tags.
 func (w *eventWriter) children(ctx context.Context, p *eventPlan, e storedEvent, isNew bool) error {
-	c := &childWriter{eventWriter: w, e: e, isNew: isNew, refIDs: map[string][2]int64{}}
-	if err := c.prepareStatements(ctx); err != nil {
+	c, err := w.newChildWriter(ctx, e, isNew)
+	if err != nil {
 		return err
 	}
 	defer c.close()
@@ -103,10 +103,9 @@ type childWriter struct {
 	seen       map[string]bool   // uuids already written by this payload
 	refIDs     map[string][2]int64
 	insertAttr *sql.Stmt // prepared on first use
-	// On PostgreSQL new attributes are batched (rowBatch); nil on SQLite,
-	// where a statement costs no round trip. (Batching objects as well
-	// measured no faster.)
-	newAttrs *rowBatch
+	// On PostgreSQL new objects and attributes are batched (rowBatch); nil
+	// on SQLite, where a statement costs no round trip.
+	newObjects, newAttrs *rowBatch
 	// Tag attachments and sightings of attributes wait for flush, which
 	// writes them as multi-row INSERTs once their attributes are stored.
 	attrTags, sightings []any
@@ -114,6 +113,13 @@ type childWriter struct {
 
 // The tables the write path fills in bulk.
 var (
+	objectTable = &rowTable{name: "objects",
+		columns: []string{"id", "uuid", "event_id", "name", "meta_category", "description", "template_uuid",
+			"template_version", "timestamp", "distribution", "sharing_group_id", "comment", "deleted", "first_seen",
+			"last_seen"},
+		types: []string{"bigint", "text", "bigint", "text", "text", "text", "text",
+			"bigint", "bigint", "bigint", "bigint", "text", "bigint", "bigint",
+			"bigint"}}
 	attributeTable = &rowTable{name: "attributes",
 		columns: []string{"id", "uuid", "event_id", "object_id", "object_relation", "type", "category",
 			"value1", "value2", "ip", "to_ids", "distribution", "sharing_group_id", "comment", "timestamp", "deleted",
@@ -135,13 +141,30 @@ var (
 		onConflict: " ON CONFLICT DO NOTHING"}
 )
 
-// reserveIDs draws the ids of the attributes of the plan not stored yet:
-// an upper bound of the ids the write takes, exact unless some are refused.
+func (w *eventWriter) newChildWriter(ctx context.Context, e storedEvent, isNew bool) (*childWriter, error) {
+	c := &childWriter{eventWriter: w, e: e, isNew: isNew, refIDs: map[string][2]int64{}}
+	if w.s.dialect.name() != "postgres" {
+		return c, nil
+	}
+	c.newObjects = &rowBatch{table: objectTable}
+	c.newAttrs = &rowBatch{table: attributeTable}
+	for _, b := range []*rowBatch{c.newObjects, c.newAttrs} {
+		var err error
+		if b.seq, err = w.batch.sequence(ctx, w.tx, b.table.name); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// reserveIDs draws the ids of the objects and attributes of the plan not
+// stored yet: an upper bound of the ids the write takes, exact unless some
+// are refused.
 func (c *childWriter) reserveIDs(ctx context.Context, p *eventPlan) error {
 	if c.newAttrs == nil {
 		return nil
 	}
-	attrs := 0
+	objects, attrs := 0, 0
 	count := func(rows []attrRow) {
 		for _, r := range rows {
 			if _, ok := c.attrs[r.uuid]; !ok || r.uuid == "" {
@@ -151,17 +174,19 @@ func (c *childWriter) reserveIDs(ctx context.Context, p *eventPlan) error {
 	}
 	count(p.attrs)
 	for _, o := range p.objects {
+		if _, ok := c.objects[o.uuid]; !ok {
+			objects++
+		}
 		count(o.attrs)
 	}
-	return c.newAttrs.reserve(ctx, c.s, c.tx, attrs)
+	return reserveIDs(ctx, c.s, c.tx, []*rowBatch{c.newObjects, c.newAttrs}, []int{objects, attrs})
 }
 
-// flush writes the batched attributes, then what refers to them.
+// flush writes the batched objects and attributes, then what refers to
+// them.
 func (c *childWriter) flush(ctx context.Context) error {
-	if c.newAttrs != nil {
-		if err := c.newAttrs.flush(ctx, c.s, c.tx); err != nil {
-			return err
-		}
+	if err := c.flushRows(ctx); err != nil {
+		return err
 	}
 	if err := c.s.writeRows(ctx, c.tx, attributeTagTable, c.attrTags); err != nil {
 		return err
@@ -174,14 +199,12 @@ func (c *childWriter) flush(ctx context.Context) error {
 	return nil
 }
 
-func (c *childWriter) prepareStatements(ctx context.Context) error {
-	if c.s.dialect.name() != "postgres" {
-		return nil
+// flushRows writes the batched objects and attributes.
+func (c *childWriter) flushRows(ctx context.Context) error {
+	if err := c.newObjects.flush(ctx, c.s, c.tx); err != nil {
+		return err
 	}
-	c.newAttrs = &rowBatch{table: attributeTable}
-	var err error
-	c.newAttrs.seq, err = c.batch.sequence(ctx, c.tx, "attributes")
-	return err
+	return c.newAttrs.flush(ctx, c.s, c.tx)
 }
 
 func (c *childWriter) close() {
@@ -282,7 +305,7 @@ func (c *childWriter) insertAttribute(ctx context.Context, r *attrRow, objectID 
 			boolAsInt(r.disableCorrelation), r.firstSeen, r.lastSeen, r.data)
 		if ok {
 			if c.newAttrs.full() {
-				return id, c.newAttrs.flush(ctx, c.s, c.tx)
+				return id, c.flushRows(ctx)
 			}
 			return id, nil
 		}
@@ -399,12 +422,7 @@ func (c *childWriter) object(ctx context.Context, o *objRow) error {
 		}
 	default:
 		var err error
-		id, err = c.s.insertID(ctx, c.tx, `INSERT INTO objects (uuid, event_id, name, meta_category, description,
-			template_uuid, template_version, timestamp, distribution, sharing_group_id, comment, deleted,
-			first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			o.uuid, c.e.id, o.name, o.metaCategory, o.description, o.templateUUID, o.templateVersion,
-			o.timestamp, o.distribution, o.sg, o.comment, o.deleted, o.firstSeen, o.lastSeen)
-		if err != nil {
+		if id, err = c.insertObject(ctx, o); err != nil {
 			return fmt.Errorf("insert object %s: %w", o.uuid, err)
 		}
 	}
@@ -416,6 +434,27 @@ func (c *childWriter) object(ctx context.Context, o *objRow) error {
 		}
 	}
 	return nil
+}
+
+// insertObject writes a new object, or on PostgreSQL queues it with a
+// reserved id.
+func (c *childWriter) insertObject(ctx context.Context, o *objRow) (int64, error) {
+	if c.newObjects != nil {
+		id, ok := c.newObjects.add(o.uuid, c.e.id, o.name, o.metaCategory, o.description, o.templateUUID,
+			o.templateVersion, o.timestamp, o.distribution, o.sg, o.comment, boolAsInt(o.deleted), o.firstSeen,
+			o.lastSeen)
+		if ok {
+			if c.newObjects.full() {
+				return id, c.newObjects.flush(ctx, c.s, c.tx)
+			}
+			return id, nil
+		}
+	}
+	return c.s.insertID(ctx, c.tx, `INSERT INTO objects (uuid, event_id, name, meta_category, description,
+		template_uuid, template_version, timestamp, distribution, sharing_group_id, comment, deleted,
+		first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.uuid, c.e.id, o.name, o.metaCategory, o.description, o.templateUUID, o.templateVersion,
+		o.timestamp, o.distribution, o.sg, o.comment, o.deleted, o.firstSeen, o.lastSeen)
 }
 
 // references writes an object's references once every object and attribute

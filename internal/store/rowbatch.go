@@ -70,20 +70,45 @@ type rowBatch struct {
 	pending []any
 }
 
-// reserve draws n ids from the table's sequence in one statement. The
-// sequence is named by a literal: pg_get_serial_sequence in the statement
+// reserveIDs draws n[i] ids for batches[i], all in one statement. The
+// sequences are named by literals: pg_get_serial_sequence in the statement
 // would look the sequence up again for every value.
-func (b *rowBatch) reserve(ctx context.Context, s *Store, tx *sql.Tx, n int) error {
-	if n == 0 {
+func reserveIDs(ctx context.Context, s *Store, tx *sql.Tx, batches []*rowBatch, n []int) error {
+	var cols []string
+	var args []any
+	var into []*rowBatch
+	most := 0
+	for i, b := range batches {
+		if n[i] > 0 {
+			cols = append(cols, `CASE WHEN g <= ? THEN nextval(`+b.seq+`::regclass) END`)
+			args, into, most = append(args, n[i]), append(into, b), max(most, n[i])
+		}
+	}
+	if most == 0 {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, s.Rebind(`SELECT nextval(`+b.seq+`::regclass) FROM generate_series(1, ?)`), n)
+	rows, err := tx.QueryContext(ctx, s.Rebind(`SELECT `+strings.Join(cols, ", ")+`
+		FROM generate_series(1, ?) g`), append(args, most)...)
 	if err != nil {
 		return err
 	}
-	ids, err := scanIDs(rows)
-	b.free = append(b.free, ids...)
-	return err
+	defer rows.Close()
+	ids := make([]sql.NullInt64, len(into))
+	dest := make([]any, len(into))
+	for i := range ids {
+		dest[i] = &ids[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		for i, id := range ids {
+			if id.Valid {
+				into[i].free = append(into[i].free, id.Int64)
+			}
+		}
+	}
+	return rows.Err()
 }
 
 // add queues a row (without its id) under the next reserved id; ok is
