@@ -14,35 +14,31 @@ type existingItem struct {
 	id, eventID, objectID, timestamp int64
 }
 
-// lookupUUIDs finds which of uuids are stored in table, in chunks.
+// lookupUUIDs finds which of uuids are stored in table.
 func (w *eventWriter) lookupUUIDs(ctx context.Context, table string, uuids []string) (map[string]existingItem, error) {
 	out := map[string]existingItem{}
 	objCol := "0"
 	if table == "attributes" {
 		objCol = "object_id"
 	}
-	for start := 0; start < len(uuids); start += 500 {
-		chunk := uuids[start:min(start+500, len(uuids))]
+	err := eachUUIDChunk(w.s, uuids, func(cond string, args []any) error {
 		rows, err := w.tx.QueryContext(ctx, w.s.Rebind(`SELECT uuid, id, event_id, `+objCol+`, timestamp FROM `+
-			table+` WHERE uuid IN (`+placeholders(len(chunk))+`)`), stringArgs(chunk)...)
+			table+` WHERE uuid`+cond), args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var u string
 			var it existingItem
 			if err := rows.Scan(&u, &it.id, &it.eventID, &it.objectID, &it.timestamp); err != nil {
-				rows.Close()
-				return nil, err
+				return err
 			}
 			out[u] = it
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+		return rows.Err()
+	})
+	return out, err
 }
 
 func stringArgs(ss []string) []any {
