@@ -119,6 +119,9 @@ func (s *Store) SaveEvents(ctx context.Context, a *Actor, in []*misp.Event, opts
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		b := newWriteBatch()
+		if err := s.planImport(ctx, tx); err != nil {
+			return err
+		}
 		if err := b.loadBlocked(ctx, s, tx, plans); err != nil {
 			return err
 		}
