@@ -52,6 +52,9 @@ func (s *Store) SaveEventStream(ctx context.Context, a *Actor, next func() (*mis
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.planImport(ctx, tx); err != nil {
+			return err
+		}
 		for {
 			ev, err := next()
 			if errors.Is(err, io.EOF) {
