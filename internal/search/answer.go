@@ -6,10 +6,10 @@ import (
 	"github.com/cairn-intel/cairn/internal/store"
 )
 
-// wholeRows is the most attributes a json answer reads in one go. A larger
-// answer is read as the ids of its attributes (eight bytes each), and its
-// rows a chunk at a time as they are written, so that its memory does not
-// grow with its rows (the ids aside).
+// wholeRows is the most attributes a json answer holds whole. Past it the
+// answer keeps the ids of its attributes (eight bytes each), and reads its
+// rows again a chunk at a time as they are written, so that its memory does
+// not grow with its rows (the ids aside).
 var wholeRows = 10_000
 
 // chunkRows is how many attributes of a large answer are read, completed
@@ -34,7 +34,7 @@ type AttributeAnswer struct {
 }
 
 // PrepareAttributes runs the search of an attributes/restSearch: a small
-// answer is read whole, a larger one as the ids of its attributes. Either
+// answer is kept whole, a larger one as the ids of its attributes. Either
 // way it holds the same attributes, in the same order, as Attributes.
 func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p Params) (*AttributeAnswer, error) {
 	x := &AttributeAnswer{st: st, a: a, p: p}
@@ -54,37 +54,14 @@ func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p P
 		after)
 	from := ` FROM attributes a JOIN events e ON e.id = a.event_id WHERE ` + where.SQL
 
-	// The page, read whole unless it holds more than wholeRows.
 	lim, limArgs := limitClause(p)
-	if p.Limit <= 0 || p.Limit > wholeRows {
-		lim, limArgs = ` LIMIT ? OFFSET ?`, []any{wholeRows + 1, 0}
-		if p.Limit > 0 {
-			limArgs[1] = (max(p.Page, 1) - 1) * p.Limit
-		}
-	}
-	attrs, err := store.QueryAll(ctx, st, `SELECT `+store.AttributeColumns+`, `+eventSummaryColumns+from+` ORDER BY `+order+lim,
-		append(append([]any{}, where.Args...), limArgs...), scanAttributeWithEvent)
+	last, dropped, err := x.read(ctx, `SELECT `+store.AttributeColumns+`, `+eventSummaryColumns+from+` ORDER BY `+order+lim,
+		append(append([]any{}, where.Args...), limArgs...))
 	if err != nil {
 		return nil, err
 	}
-
-	var last *cursorKey
-	dropped := 0
-	if len(attrs) <= wholeRows {
-		if n := len(attrs); n > 0 {
-			last = &cursorKey{TS: attrs[n-1].Timestamp, UUID: attrs[n-1].UUID}
-		}
-		x.Total = int64(len(attrs))
-		// Warninglists are applied to the page, as MISP does: a page may
-		// come back shorter than the limit, and the total counts what was
-		// dropped from this page only.
-		x.attrs, dropped = store.ApplyWarnings(attrs, p.warningOptions())
+	if x.ids == nil {
 		if err := attributeDetails(ctx, st, a, x.attrs, p); err != nil {
-			return nil, err
-		}
-	} else {
-		attrs = nil
-		if last, dropped, err = x.readIDs(ctx, from, order, where.Args); err != nil {
 			return nil, err
 		}
 	}
@@ -98,48 +75,64 @@ func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p P
 	return x, nil
 }
 
-// readIDs reads the page of a large answer as the ids of its attributes,
-// leaving out those the warninglists drop (which needs their values, read
-// and let go), and returns the key of the page's last row and how many were
-// dropped. Total is set to the ids read, before any drop.
-func (x *AttributeAnswer) readIDs(ctx context.Context, from, order string, args []any) (*cursorKey, int, error) {
-	p := x.p
-	drop := p.EnforceWarninglist && p.Warnings != nil
-	cols := `a.id, a.timestamp, a.uuid`
-	if drop {
-		cols += `, a.type, a.value1, a.value2`
-	}
-	lim, limArgs := limitClause(p)
-	rows, err := x.st.DB().QueryContext(ctx, x.st.Rebind(`SELECT `+cols+from+` ORDER BY `+order+lim),
-		append(append([]any{}, args...), limArgs...)...)
+// read reads the page in one pass: whole up to wholeRows attributes, and
+// past that as ids alone, the attributes read so far turned into their
+// ids, so that what the answer holds stops growing with its rows (eight
+// bytes an attribute). Warninglists are applied to the page, as MISP does:
+// a page may come back shorter than the limit, and the total counts what
+// was dropped from this page only. It sets Total to the rows read and
+// returns the key of the last one (before any drop) and how many the
+// warninglists dropped.
+func (x *AttributeAnswer) read(ctx context.Context, query string, args []any) (*cursorKey, int, error) {
+	rows, err := x.st.DB().QueryContext(ctx, x.st.Rebind(query), args...)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
-	var k cursorKey
+	opts := x.p.warningOptions()
+	dropping := opts.Drop && opts.Check != nil
+	drops := func(at *store.Attribute) bool { return dropping && len(opts.Check(at.Value(), at.Type)) > 0 }
+	var last cursorKey
 	var read, dropped int
 	for rows.Next() {
-		var id int64
-		var at store.Attribute
-		dest := []any{&id, &k.TS, &k.UUID}
-		if drop {
-			dest = append(dest, &at.Type, &at.Value1, &at.Value2)
-		}
-		if err := rows.Scan(dest...); err != nil {
+		at, err := scanAttributeWithEvent(rows)
+		if err != nil {
 			return nil, 0, err
 		}
 		read++
-		if drop && len(p.Warnings(at.Value(), at.Type)) > 0 {
+		last = cursorKey{TS: at.Timestamp, UUID: at.UUID}
+		if x.ids == nil && len(x.attrs) < wholeRows {
+			x.attrs = append(x.attrs, at)
+			continue
+		}
+		if x.ids == nil {
+			x.ids = make([]int64, 0, 2*wholeRows)
+			for i := range x.attrs {
+				if drops(&x.attrs[i]) {
+					dropped++
+					continue
+				}
+				x.ids = append(x.ids, x.attrs[i].ID)
+			}
+			x.attrs = nil
+		}
+		if drops(&at) {
 			dropped++
 			continue
 		}
-		x.ids = append(x.ids, id)
+		x.ids = append(x.ids, at.ID)
 	}
-	if err := rows.Err(); err != nil || read == 0 {
+	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
 	x.Total = int64(read)
-	return &k, dropped, nil
+	if x.ids == nil {
+		x.attrs, dropped = store.ApplyWarnings(x.attrs, opts)
+	}
+	if read == 0 {
+		return nil, dropped, nil
+	}
+	return &last, dropped, nil
 }
 
 // Each calls fn with the answer's attributes, complete, in order: a small

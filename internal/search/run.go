@@ -77,6 +77,9 @@ func AttributesAfter(ctx context.Context, st *store.Store, a *store.Actor, p Par
 	if err != nil {
 		return nil, 0, "", err
 	}
+	if x.ids == nil {
+		return x.attrs, x.Total, x.Cursor, nil // held whole: no copy
+	}
 	var attrs []store.Attribute
 	err = x.Each(ctx, func(chunk []store.Attribute) error {
 		attrs = append(attrs, chunk...)
