@@ -139,15 +139,14 @@ func orOf(vals []string, pred func(string) store.Cond) store.Cond {
 	return anyOf(conds)
 }
 
-// anyOf joins conditions with OR.
+// anyOf joins conditions with OR; none matches nothing.
 func anyOf(conds []store.Cond) store.Cond {
-	sqls := make([]string, len(conds))
-	var args []any
-	for i, c := range conds {
-		sqls[i] = c.SQL
-		args = append(args, c.Args...)
+	if len(conds) == 0 {
+		return never
 	}
-	return store.Cond{SQL: "(" + strings.Join(sqls, " OR ") + ")", Args: args}
+	c := store.Or(conds...)
+	c.SQL = "(" + c.SQL + ")" // callers negate it with NOT
+	return c
 }
 
 // attributeFilters are the filters that look at attributes.

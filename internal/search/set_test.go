@@ -41,12 +41,17 @@ func TestLongListsMatchAsShortOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	padding := func(format string) []string {
-		out := make([]string, 60)
+	paddingOf := func(n int, format string) []string {
+		out := make([]string, n)
 		for i := range out {
 			out[i] = fmt.Sprintf(format, i)
 		}
 		return out
+	}
+	padding := func(format string) []string { return paddingOf(60, format) }
+	cidrs := make([]string, 1200)
+	for i := range cidrs {
+		cidrs[i] = fmt.Sprintf("10.%d.%d.0/24", i/256, i%256)
 	}
 	filters := []struct {
 		param   string
@@ -59,6 +64,11 @@ func TestLongListsMatchAsShortOnes(t *testing.T) {
 		{"uuid", []string{strings.ToUpper(attrUUID), eventUUID}, padding("00000000-0000-4000-8000-%012d")},
 		{"eventid", []string{"1", "2", fmt.Sprint(secretID), eventUUID}, append(padding("%d00000"), padding("00000000-0000-4000-9000-%012d")...)},
 		{"tags", []string{"tlp:amber", "tlp:green"}, tagNames},
+		// Terms that are not sets: each is a term of an OR, which must stay
+		// within SQLite's limit on expression depth however many there are.
+		{"type", []string{"domain", "ip-dst"}, paddingOf(1200, "no-such-type-%d")},
+		{"category", []string{"Payload delivery"}, paddingOf(1200, "No such category %d")},
+		{"value", []string{"%evil.example", "192.0.2.0/24"}, append(paddingOf(600, "%%nothing-%d.invalid"), cidrs...)},
 	}
 	actors := map[string]*store.Actor{"admin": f.admin, "viewer": f.viewer, "other": f.other}
 

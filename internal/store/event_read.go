@@ -37,17 +37,40 @@ type Cond struct {
 }
 
 // And joins non-empty conditions with AND.
-func And(conds ...Cond) Cond {
-	var parts []string
-	var args []any
+func And(conds ...Cond) Cond { return join(" AND ", conds) }
+
+// Or joins conditions with OR, skipping empty ones.
+func Or(conds ...Cond) Cond { return join(" OR ", conds) }
+
+// flatJoin is the most conditions join writes as one flat list. A longer
+// list is nested as a balanced tree, so that a filter of thousands of terms
+// stays within SQLite's limit on expression depth (1,000): a flat list of n
+// terms is n deep, a tree 2·log2(n).
+const flatJoin = 64
+
+func join(op string, conds []Cond) Cond {
+	parts := make([]Cond, 0, len(conds))
 	for _, c := range conds {
-		if c.SQL == "" {
-			continue
+		if c.SQL != "" {
+			parts = append(parts, c)
 		}
-		parts = append(parts, "("+c.SQL+")")
+	}
+	return joinParts(op, parts)
+}
+
+func joinParts(op string, parts []Cond) Cond {
+	if len(parts) > flatJoin {
+		l, r := joinParts(op, parts[:len(parts)/2]), joinParts(op, parts[len(parts)/2:])
+		args := make([]any, 0, len(l.Args)+len(r.Args))
+		return Cond{SQL: "(" + l.SQL + ")" + op + "(" + r.SQL + ")", Args: append(append(args, l.Args...), r.Args...)}
+	}
+	sqls := make([]string, len(parts))
+	var args []any
+	for i, c := range parts {
+		sqls[i] = "(" + c.SQL + ")"
 		args = append(args, c.Args...)
 	}
-	return Cond{SQL: strings.Join(parts, " AND "), Args: args}
+	return Cond{SQL: strings.Join(sqls, op), Args: args}
 }
 
 const eventColumns = `e.id, e.uuid, e.org_id, e.orgc_id, e.user_id, e.info, e.date, e.threat_level_id,
