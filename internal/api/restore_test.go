@@ -1,6 +1,11 @@
 package api
 
-import "testing"
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+)
 
 func TestAttributeRestoreAndObjectDeleteID(t *testing.T) {
 	e := newEnv(t)
@@ -106,5 +111,27 @@ func TestNULAndInvalidUTF8InTheURLAreRefused(t *testing.T) {
 	}
 	if n != 0 {
 		t.Errorf("%d tags were stored from the refused paths", n)
+	}
+}
+
+// TestTooManyWildcardTermsAreRefused checks that a filter needing more
+// bound parameters than a statement may carry (each CIDR block is two) is
+// refused with 400 in every answer format, instead of failing in the
+// database with 500.
+func TestTooManyWildcardTermsAreRefused(t *testing.T) {
+	e := newEnv(t)
+	cidrs := make([]string, 33_000)
+	for i := range cidrs {
+		cidrs[i] = fmt.Sprintf("10.%d.%d.0/24", i/256%256, i%256)
+	}
+	for _, tc := range []struct{ path, format string }{
+		{"/attributes/restSearch", "json"}, {"/events/restSearch", "json"},
+		{"/attributes/restSearch", "text"}, {"/events/restSearch", "csv"},
+	} {
+		body, _ := json.Marshal(map[string]any{"value": cidrs, "returnFormat": tc.format})
+		status, out, _ := e.call("POST", tc.path, e.admin, string(body))
+		if status != 400 || !strings.Contains(fmt.Sprint(out), "too many wildcard or CIDR terms") {
+			t.Errorf("%s %s: got status %d, %.200v", tc.path, tc.format, status, out)
+		}
 	}
 }

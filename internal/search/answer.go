@@ -53,6 +53,9 @@ func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p P
 	where := store.And(store.Cond{SQL: acc, Args: accArgs}, store.DeletedFilter(a, "a", store.Deleted(p.Deleted)), cond,
 		after)
 	from := ` FROM attributes a JOIN events e ON e.id = a.event_id WHERE ` + where.SQL
+	if err := checkParams(st, where); err != nil {
+		return nil, err
+	}
 
 	lim, limArgs := limitClause(p)
 	last, dropped, err := x.read(ctx, `SELECT `+store.AttributeColumns+`, `+eventSummaryColumns+from+` ORDER BY `+order+lim,
@@ -222,6 +225,9 @@ func PrepareEvents(ctx context.Context, st *store.Store, a *store.Actor, p Param
 	x.opts = b.loadOptions()
 	acc, accArgs := a.EventAccess("e")
 	where := store.And(store.Cond{SQL: acc, Args: accArgs}, cond, after)
+	if err := checkParams(st, where); err != nil {
+		return nil, err
+	}
 	from := ` FROM events e WHERE ` + where.SQL
 	lim, limArgs := limitClause(p)
 	type keyed struct {

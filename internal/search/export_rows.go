@@ -67,12 +67,18 @@ func newRowQuery(ctx context.Context, st *store.Store, a *store.Actor, p Params,
 		q.where = store.And(visible, toIDSCond(p.ToIDS), b.stripTagged())
 		q.order, err = orderBy(p.Order, eventOrders, "e")
 		q.none = b.none
+		if err == nil {
+			err = checkParams(st, store.And(q.events, q.where))
+		}
 		return q, err
 	}
 	b := &builder{ctx: ctx, st: st, a: a, p: p, scope: "attributes"}
 	q.where = store.And(visible, b.attributeCond())
 	q.order, err = orderBy(p.Order, attributeOrders, "a")
 	q.none = b.none
+	if err == nil {
+		err = checkParams(st, q.where)
+	}
 	return q, err
 }
 

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -137,6 +138,18 @@ func orOf(vals []string, pred func(string) store.Cond) store.Cond {
 		conds[i] = pred(v)
 	}
 	return anyOf(conds)
+}
+
+// checkParams refuses a search whose condition needs more bound parameters
+// than one statement may carry: thousands of wildcard patterns or CIDR
+// blocks, each a parameter or two (exact values go as one set however many
+// there are). The margin leaves room for paging and the cursor.
+func checkParams(st *store.Store, c store.Cond) error {
+	if n, most := len(c.Args), st.MaxParams()-16; n > most {
+		return &ParamError{Param: "filters", Reason: fmt.Sprintf(
+			"too many wildcard or CIDR terms: the search needs %d parameters, at most %d are possible; split it", n, most)}
+	}
+	return nil
 }
 
 // anyOf joins conditions with OR; none matches nothing.

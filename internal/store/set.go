@@ -9,6 +9,15 @@ import (
 // lists, which the planners see value by value.
 const setMin = 16
 
+// MaxParams is how many bound parameters one statement may carry: SQLite's
+// default limit, and PostgreSQL's.
+func (s *Store) MaxParams() int {
+	if s.dialect.name() == "sqlite" {
+		return 32766
+	}
+	return 65535
+}
+
 // InStrings returns the condition that expr equals one of vals, under the
 // comparison rules of expr (a case-insensitive column stays
 // case-insensitive). A long list is passed as one parameter and joined as a
