@@ -205,11 +205,8 @@ func (s *Server) writeExport(q *request, p search.Params, scope search.Scope) (a
 	switch {
 	case err == nil:
 		s.log.Debug("export written", "action", action, "path", q.r.URL.Path, "attributes_read", n)
-	case body.started && q.ctx().Err() != nil:
-		s.log.Warn("export cut short: the client went away", "action", action, "path", q.r.URL.Path)
 	case body.started:
-		// The status line is out: the body ends early and the log says why.
-		s.log.Error("export cut short", "action", action, "path", q.r.URL.Path, "error", err)
+		s.cutShort(q, "export", err)
 	default:
 		return nil, err
 	}

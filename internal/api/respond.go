@@ -85,17 +85,29 @@ func (l *listWriter) item(appendJSON func([]byte) ([]byte, error)) error {
 	return err
 }
 
-// endList closes the answer, or after an error leaves it cut short.
+// endList closes the answer, or after an error cuts it short.
 func (s *Server) endList(l *listWriter, err error, closing string) {
-	q := l.q
-	switch {
-	case err == nil:
-		_, _ = q.w.Write(append(l.buf, closing...)) // the client went away: nothing left to tell it
-	case q.ctx().Err() != nil:
-		s.log.Warn("answer cut short: the client went away", "action", "http", "path", q.r.URL.Path)
-	default:
-		s.log.Error("answer cut short", "action", "http", "path", q.r.URL.Path, "error", err)
+	if err != nil {
+		s.cutShort(l.q, "answer", err)
 	}
+	_, _ = l.q.w.Write(append(l.buf, closing...)) // the client went away: nothing left to tell it
+}
+
+// cutShort ends an answer whose status line has left, after an error, by
+// aborting the connection: a body ended normally would look whole to the
+// client (a CSV cut inside a line, a JSON that a lenient reader accepts).
+// The log says why: the client went away, the query budget passed, or the
+// error.
+func (s *Server) cutShort(q *request, what string, err error) {
+	switch ctxErr := q.ctx().Err(); {
+	case errors.Is(ctxErr, context.DeadlineExceeded):
+		s.log.Error(what+" cut short: the query budget passed", "action", "http", "path", q.r.URL.Path)
+	case ctxErr != nil:
+		s.log.Warn(what+" cut short: the client went away", "action", "http", "path", q.r.URL.Path)
+	default:
+		s.log.Error(what+" cut short", "action", "http", "path", q.r.URL.Path, "error", err)
+	}
+	panic(http.ErrAbortHandler)
 }
 
 // appendEncoded appends v as encoding/json writes it, without escaping

@@ -1,10 +1,15 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAttributeRestoreAndObjectDeleteID(t *testing.T) {
@@ -134,4 +139,26 @@ func TestTooManyWildcardTermsAreRefused(t *testing.T) {
 			t.Errorf("%s %s: got status %d, %.200v", tc.path, tc.format, status, out)
 		}
 	}
+}
+
+// TestCutShortAnswersAbortTheConnection checks that an answer whose body
+// has started and then fails (the query budget passed, say) is not closed
+// as if it were whole: the handler aborts the connection, so the client
+// sees an error rather than a body that ends early but cleanly.
+func TestCutShortAnswersAbortTheConnection(t *testing.T) {
+	s := &Server{log: slog.New(slog.DiscardHandler)}
+	ctx, cancel := context.WithTimeout(context.Background(), -time.Second)
+	defer cancel()
+	rec := httptest.NewRecorder()
+	q := &request{r: httptest.NewRequest("POST", "/attributes/restSearch", nil).WithContext(ctx), w: rec}
+	l := startList(q, `{"response":{"Attribute":[`)
+	defer func() {
+		if p := recover(); p != http.ErrAbortHandler {
+			t.Errorf("got panic %v, want http.ErrAbortHandler", p)
+		}
+		if strings.HasSuffix(rec.Body.String(), "]}}\n") {
+			t.Errorf("the cut answer was closed as if whole: %q", rec.Body.String())
+		}
+	}()
+	s.endList(l, ctx.Err(), "]}}\n")
 }

@@ -139,6 +139,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := &request{r: r, w: w, status: http.StatusOK}
 	defer func() {
 		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler { // an answer cut short: net/http drops the connection
+				s.logRequest(q, start)
+				panic(p)
+			}
 			s.log.Error("panic in handler", "error", fmt.Sprint(p), "path", r.URL.Path)
 			q.status = http.StatusInternalServerError
 			writeJSON(w, q.status, misperror("An Internal Error Has Occurred.", r.URL.Path))
