@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,7 +44,39 @@ func (b *builder) attrPredMany(filter string, vals []string) store.Cond {
 	case "value2":
 		return b.valuesPred(vals, "a.value2", "", false)
 	}
+	if col, ok := exactColumns[filter]; ok {
+		return b.exactOrLike(col, filter == "type", vals)
+	}
 	return orOf(vals, func(v string) store.Cond { return b.attrPredOne(filter, v) })
+}
+
+// exactColumns are the attribute filters matched by equality, or by LIKE
+// for a term holding %.
+var exactColumns = map[string]string{
+	"type": "a.type", "category": "a.category", "comment": "a.comment", "object_relation": "a.object_relation",
+}
+
+// exactOrLike matches col against the terms: the exact ones as one set
+// (one parameter however many), the ones holding % each by LIKE. For types,
+// email-src and email-dst also find MISP's older type email.
+func (b *builder) exactOrLike(col string, isType bool, vals []string) store.Cond {
+	var exact []string
+	var ors []store.Cond
+	for _, v := range vals {
+		switch {
+		case strings.Contains(v, "%"):
+			ors = append(ors, store.Cond{SQL: b.st.Like(col), Args: []any{v}})
+		case isType && (v == "email-src" || v == "email-dst"):
+			exact = append(exact, v, "email")
+		default:
+			exact = append(exact, v)
+		}
+	}
+	if len(exact) > 0 {
+		slices.Sort(exact)
+		ors = append(ors, b.st.InStrings(col, slices.Compact(exact)))
+	}
+	return anyOf(ors)
 }
 
 // attrPredOne is the condition for one term of a non-value filter.
