@@ -47,7 +47,7 @@ func (b *builder) attrPredMany(filter string, vals []string) store.Cond {
 	if col, ok := exactColumns[filter]; ok {
 		return b.exactOrLike(col, filter == "type", vals)
 	}
-	return orOf(vals, func(v string) store.Cond { return b.attrPredOne(filter, v) })
+	return never
 }
 
 // exactColumns are the attribute filters matched by equality, or by LIKE
@@ -77,26 +77,6 @@ func (b *builder) exactOrLike(col string, isType bool, vals []string) store.Cond
 		ors = append(ors, b.st.InStrings(col, slices.Compact(exact)))
 	}
 	return anyOf(ors)
-}
-
-// attrPredOne is the condition for one term of a non-value filter.
-func (b *builder) attrPredOne(filter, v string) store.Cond {
-	switch filter {
-	case "type":
-		if v == "email-src" || v == "email-dst" {
-			return store.Cond{SQL: "a.type IN (?, 'email')", Args: []any{v}}
-		}
-		return b.eqOrLike("a.type", v)
-	case "category":
-		return b.eqOrLike("a.category", v)
-	case "comment":
-		return b.eqOrLike("a.comment", v)
-	case "object_relation":
-		return b.eqOrLike("a.object_relation", v)
-	case "uuid":
-		return store.Cond{SQL: "a.uuid = ?", Args: []any{strings.ToLower(v)}}
-	}
-	return never
 }
 
 // valuesPred matches any of vals in their stored forms: exactly (the
