@@ -267,10 +267,33 @@ func (b *builder) eventSelectCond() store.Cond {
 			Args: append(append([]any{like}, e.Args...), like)})
 	}
 	if c := store.And(together...); c.SQL != "" {
-		parts = append(parts, exists(c))
+		if b.probesValues() {
+			parts = append(parts, b.eventsHaving(c))
+		} else {
+			parts = append(parts, exists(c))
+		}
 	}
 	parts = append(parts, termsCondMany(b.p.UUID, b.eventUUIDPred))
 	return store.And(parts...)
+}
+
+// probesValues reports whether the attribute terms that must hold together
+// include an OR list of values: such a list finds its attributes through
+// the value indexes, far fewer than the events to test.
+func (b *builder) probesValues() bool {
+	return len(b.p.Value.OR) > 0 || len(b.p.Value1.OR) > 0 || len(b.p.Value2.OR) > 0
+}
+
+// eventsHaving selects the events with an attribute the actor may see that
+// meets c, starting from the attributes: the values are probed once through
+// their indexes and the events collected, where an existence test per event
+// would read the value set again for every event in the database.
+func (b *builder) eventsHaving(c store.Cond) store.Cond {
+	acc, accArgs := b.a.AttributeAccess("a", "ae")
+	del := store.DeletedFilterIn(b.a, "a", "ae", store.Deleted(b.p.Deleted))
+	inner := store.And(store.Cond{SQL: acc, Args: accArgs}, del, c)
+	return store.Cond{SQL: "e.id IN (SELECT a.event_id FROM attributes a JOIN events ae ON ae.id = a.event_id WHERE " +
+		inner.SQL + ")", Args: inner.Args}
 }
 
 // eventUUIDPred matches events by their uuid or by the uuid of one of

@@ -157,3 +157,34 @@ func TestIdentifierFiltersUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestEventSearchByValuesStartsFromValues reads SQLite's plan of an event
+// search by a list of values: it must find the attributes through the value
+// index and then their events, never test every event in turn. The test per
+// event it replaces read the value set again for each event: 41 s for 5,000
+// values at 6M attributes.
+func TestEventSearchByValuesStartsFromValues(t *testing.T) {
+	f := newExportFixture(t)
+	if f.st.Dialect() != "sqlite" {
+		t.Skip("reads SQLite's query plan")
+	}
+	for _, n := range []int{1, 40} {
+		var vals []string
+		for i := range n {
+			vals = append(vals, fmt.Sprintf("198.51.100.%d", i))
+		}
+		for name, a := range map[string]*store.Actor{"admin": f.admin, "viewer": f.viewer} {
+			b := &builder{ctx: context.Background(), st: f.st, a: a, scope: "events", p: Params{Value: Terms{OR: vals}}}
+			c := b.eventSelectCond()
+			plan, err := f.st.QueryPlan(context.Background(), `SELECT e.id FROM events e WHERE `+c.SQL, c.Args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, step := range plan {
+				if step == "SCAN e" || strings.HasPrefix(step, "SCAN e ") {
+					t.Errorf("%s, %d values: plan %q tests every event", name, n, strings.Join(plan, "; "))
+				}
+			}
+		}
+	}
+}
