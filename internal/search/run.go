@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/cairn-intel/cairn/internal/store"
@@ -100,18 +101,54 @@ func attributeDetails(ctx context.Context, st *store.Store, a *store.Actor, attr
 			return err
 		}
 	}
-	for i := range attrs {
-		if p.IncludeEventUUID {
+	if err := attachObjects(ctx, st, attrs); err != nil {
+		return err
+	}
+	if p.IncludeEventUUID {
+		for i := range attrs {
 			attrs[i].EventUUID = attrs[i].Event.UUID
-		}
-		if attrs[i].ObjectID != 0 {
-			attrs[i].Object = &store.AttributeObject{ID: attrs[i].ObjectID}
 		}
 	}
 	if !p.IncludeEventTags && !p.IncludeContext {
 		return nil
 	}
 	return attachEvents(ctx, st, a, attrs, p, opts)
+}
+
+// attachObjects gives each attribute inside an object the summary of its
+// object (id, distribution, sharing group), read for all of them in one
+// query. The attributes were read through the access filter, which shows
+// an object's attribute only when the object is visible too.
+func attachObjects(ctx context.Context, st *store.Store, attrs []store.Attribute) error {
+	var ids []int64
+	for _, at := range attrs {
+		if at.ObjectID != 0 {
+			ids = append(ids, at.ObjectID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	c := st.InInts("o.id", slices.Compact(ids))
+	objects, err := store.QueryAll(ctx, st, `SELECT o.id, o.distribution, o.sharing_group_id FROM objects o WHERE `+c.SQL, c.Args,
+		func(r store.RowScanner) (o store.AttributeObject, err error) {
+			err = r.Scan(&o.ID, &o.Distribution, &o.SharingGroupID)
+			return
+		})
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]*store.AttributeObject, len(objects))
+	for i := range objects {
+		byID[objects[i].ID] = &objects[i]
+	}
+	for i := range attrs {
+		if o, ok := byID[attrs[i].ObjectID]; ok {
+			attrs[i].Object = o
+		}
+	}
+	return nil
 }
 
 // eventSummaryColumns are the event fields every attribute in a search
