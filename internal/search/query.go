@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -194,20 +195,8 @@ func (b *builder) likePred(v, col1, col2 string) store.Cond {
 	return c
 }
 
-func (b *builder) eqOrLike(col, v string) store.Cond {
-	if strings.Contains(v, "%") {
-		return store.Cond{SQL: b.st.Like(col), Args: []any{v}}
-	}
-	return store.Cond{SQL: col + " = ?", Args: []any{v}}
-}
-
-// termsCond applies MISP's OR / AND / NOT rules to one filter, given the
-// condition of a single term.
-func termsCond(t Terms, pred func(string) store.Cond) store.Cond {
-	return termsCondMany(t, func(vals []string) store.Cond { return orOf(vals, pred) })
-}
-
-// termsCondMany is termsCond for filters that match a list of terms at once.
+// termsCondMany applies MISP's OR / AND / NOT rules to one filter, given the
+// condition that a row matches any of a list of terms.
 func termsCondMany(t Terms, many func([]string) store.Cond) store.Cond {
 	var parts []store.Cond
 	if len(t.OR) > 0 {
@@ -221,14 +210,6 @@ func termsCondMany(t Terms, many func([]string) store.Cond) store.Cond {
 		parts = append(parts, store.Cond{SQL: "NOT " + c.SQL, Args: c.Args})
 	}
 	return store.And(parts...)
-}
-
-func orOf(vals []string, pred func(string) store.Cond) store.Cond {
-	conds := make([]store.Cond, len(vals))
-	for i, v := range vals {
-		conds[i] = pred(v)
-	}
-	return anyOf(conds)
 }
 
 // checkParams refuses a search whose condition needs more bound parameters
@@ -337,11 +318,9 @@ func (b *builder) eventCond() []store.Cond {
 	p := b.p
 	parts := []store.Cond{
 		termsCondMany(p.EventID, func(refs []string) store.Cond { return b.st.RefsCond("e", refs) }),
-		termsCond(p.EventInfo, func(v string) store.Cond { return b.eqOrLike("e.info", v) }),
-		termsCond(p.ThreatLevel, func(v string) store.Cond {
-			return store.Cond{SQL: "CAST(e.threat_level_id AS TEXT) = ?", Args: []any{v}}
-		}),
-		termsCond(p.Analysis, func(v string) store.Cond { return store.Cond{SQL: "CAST(e.analysis AS TEXT) = ?", Args: []any{v}} }),
+		termsCondMany(p.EventInfo, func(vals []string) store.Cond { return b.exactOrLike("e.info", false, vals) }),
+		termsCondMany(p.ThreatLevel, func(vals []string) store.Cond { return b.intsPred("e.threat_level_id", vals) }),
+		termsCondMany(p.Analysis, func(vals []string) store.Cond { return b.intsPred("e.analysis", vals) }),
 		b.orgCond(),
 		dateCond(p.From, ">="), dateCond(p.To, "<="),
 		timeCond("e.publish_timestamp", p.Last, 1),
@@ -363,14 +342,29 @@ func (b *builder) eventCond() []store.Cond {
 	return parts
 }
 
+// distributionCond holds the distribution and sharinggroup filters on the
+// row aliased alias: the event in the events scope, the attribute in the
+// attributes scope.
 func (b *builder) distributionCond(alias string) store.Cond {
-	c := termsCond(b.p.Distribution, func(v string) store.Cond {
-		return store.Cond{SQL: "CAST(" + alias + ".distribution AS TEXT) = ?", Args: []any{v}}
-	})
-	sg := termsCond(b.p.SharingGroup, func(v string) store.Cond {
-		return store.Cond{SQL: "CAST(" + alias + ".sharing_group_id AS TEXT) = ?", Args: []any{v}}
+	c := termsCondMany(b.p.Distribution, func(vals []string) store.Cond { return b.intsPred(alias+".distribution", vals) })
+	sg := termsCondMany(b.p.SharingGroup, func(vals []string) store.Cond {
+		return b.intsPred(alias+".sharing_group_id", vals)
 	})
 	return store.And(c, sg)
+}
+
+// intsPred matches the integer column col against the terms, as one set.
+// A term is its number's decimal text, as the column would be written: a
+// term that is not ("x", "01", "1.0") matches nothing.
+func (b *builder) intsPred(col string, vals []string) store.Cond {
+	var ints []int64
+	for _, v := range vals {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && strconv.FormatInt(n, 10) == v {
+			ints = append(ints, n)
+		}
+	}
+	slices.Sort(ints)
+	return b.st.InInts(col, slices.Compact(ints))
 }
 
 // timeCond bounds a column by a time range; unit converts seconds to the
