@@ -123,9 +123,9 @@ func TestLongCompositeListsMatchAsShortOnes(t *testing.T) {
 }
 
 // TestCompositeTermsUseValueIndex reads SQLite's plan of an attribute
-// search by composite terms, as a plain list and as a set: the pairs must
-// be found through the value1 index, not by reading the attributes table
-// through.
+// search and of an event search by composite terms, as a plain list and
+// as a set: the pairs must be found through the value1 index, not by
+// reading the attributes table through.
 func TestCompositeTermsUseValueIndex(t *testing.T) {
 	f := newCompositeFixture(t)
 	if f.st.Dialect() != "sqlite" {
@@ -149,6 +149,21 @@ func TestCompositeTermsUseValueIndex(t *testing.T) {
 		joined := strings.Join(plan, "; ")
 		if strings.Contains(joined, "SCAN a") || strings.Count(joined, "USING INDEX attributes_value1") != 2 {
 			t.Errorf("%d terms: plan %q does not probe the value1 index for the pairs", n, joined)
+		}
+
+		// An event search starts from the same probes.
+		eb := &builder{ctx: context.Background(), st: f.st, a: f.viewer, scope: "events", p: Params{Value: Terms{OR: terms}}}
+		ec := eb.eventSelectCond()
+		plan, err = f.st.QueryPlan(context.Background(), `SELECT e.id FROM events e WHERE `+ec.SQL, ec.Args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		joined = strings.Join(plan, "; ")
+		scansEvents := slices.ContainsFunc(plan, func(step string) bool {
+			return step == "SCAN e" || strings.HasPrefix(step, "SCAN e ")
+		})
+		if scansEvents || strings.Contains(joined, "SCAN a") || strings.Count(joined, "USING INDEX attributes_value1") != 2 {
+			t.Errorf("events, %d terms: plan %q does not probe the value1 index for the pairs", n, joined)
 		}
 	}
 }
