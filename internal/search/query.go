@@ -108,9 +108,9 @@ func (b *builder) valuesPred(vals []string, col1, col2 string, withIP bool) stor
 		}
 	}
 	if len(exact) > 0 {
-		ors = append(ors, b.st.InStrings(col1, exact))
+		ors = append(ors, b.st.InValues(col1, exact))
 		if col2 != "" {
-			in := b.st.InStrings(col2, exact)
+			in := b.st.InValues(col2, exact)
 			ors = append(ors, store.Cond{SQL: "(" + in.SQL + " AND " + col2 + " <> '')", Args: in.Args})
 		}
 	}
@@ -155,21 +155,10 @@ func halfForms(h string) []string {
 }
 
 // pairKey is the text pairsPred compares a stored pair with: both halves
-// in ASCII lower case, joined by "|". SQLite's lower() and its NOCASE
-// collation both fold ASCII only, so the key compares as the columns do;
-// on PostgreSQL the expression keeps the columns' case-insensitive
-// collation.
+// with their ASCII letters lowered, joined by "|", as store.FoldedValue
+// gives the columns.
 func pairKey(left, right string) string {
-	return lowerASCII(left) + "|" + lowerASCII(right)
-}
-
-func lowerASCII(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + ('a' - 'A')
-		}
-		return r
-	}, s)
+	return store.LowerASCII(left) + "|" + store.LowerASCII(right)
 }
 
 // pairsPred matches the attributes holding one of the pairs: col1 is
@@ -179,10 +168,9 @@ func lowerASCII(s string) string {
 // value holding one (a non-composite value1, say) joins to a text with
 // two and matches no key.
 func (b *builder) pairsPred(p valuePairs, col1, col2 string) store.Cond {
-	slices.Sort(p.lefts)
 	slices.Sort(p.keys)
-	probe := b.st.InStrings(col1, slices.Compact(p.lefts))
-	pair := b.st.InStrings("lower("+col1+") || '|' || lower("+col2+")", slices.Compact(p.keys))
+	probe := b.st.InValues(col1, p.lefts)
+	pair := b.st.InStrings(b.st.FoldedValue(col1)+" || '|' || "+b.st.FoldedValue(col2), slices.Compact(p.keys))
 	return store.Cond{SQL: "(" + probe.SQL + " AND " + pair.SQL + ")", Args: append(probe.Args, pair.Args...)}
 }
 

@@ -91,9 +91,9 @@ func BenchmarkManyValues(b *testing.B) {
 	b.Run("raw", func(b *testing.B) {
 		args := make([]any, len(values))
 		for i, v := range values {
-			args[i] = v
+			args[i] = store.LowerASCII(v)
 		}
-		q := st.Rebind(`SELECT ` + store.AttributeColumns + ` FROM attributes a WHERE a.value1 IN (` +
+		q := st.Rebind(`SELECT ` + store.AttributeColumns + ` FROM attributes a WHERE ` + st.ValueKey("a.value1") + ` IN (` +
 			strings.TrimSuffix(strings.Repeat("?,", len(args)), ",") + `)`)
 		var rowsRead int
 		defer reportCPU(b)()

@@ -173,8 +173,8 @@ func (ap *feedApplier) insertNew(ctx context.Context) error {
 		s.disable_correlation, s.first_seen, s.last_seen FROM feed_staging s WHERE s.feed_id = ?`
 	args := []any{ap.res.EventID, ap.now, ap.f.ID}
 	if !ap.res.EventCreated {
-		q += ` AND NOT EXISTS (SELECT 1 FROM attributes a WHERE a.value1 = s.value1 AND a.value2 = s.value2
-			AND a.type || '' = s.type AND a.event_id + 0 = ? AND a.object_id = 0 AND a.deleted = 0)`
+		q += ` AND NOT EXISTS (SELECT 1 FROM attributes a WHERE ` + ap.s.SameValue("a.value1", "s.value1") + `
+			AND ` + ap.s.SameValue("a.value2", "s.value2") + ` AND a.type || '' = s.type AND a.event_id + 0 = ? AND a.object_id = 0 AND a.deleted = 0)`
 		args = append(args, ap.res.EventID)
 	}
 	r, err := ap.tx.ExecContext(ctx, ap.s.Rebind(q+` ORDER BY s.line`), args...)

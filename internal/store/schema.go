@@ -389,4 +389,9 @@ ALTER TABLE feeds ADD COLUMN pulling_node TEXT NOT NULL DEFAULT '';
 	`
 CREATE INDEX attributes_cidr ON attributes (event_id) WHERE ip IS NULL AND type IN ('ip-src', 'ip-dst');
 `,
+	// 6: value look-ups that ignore ASCII case through indexes of bytes
+	// (PostgreSQL only; see values.go).
+	`
+{{valuekeys}}
+`,
 }

@@ -79,10 +79,10 @@ func (s *Store) sightingTargets(ctx context.Context, a *Actor, in SightingInput)
 		return nil, invalidf("a sighting needs an attribute id or uuid, or values")
 	}
 	acc, args := a.AttributeAccess("a", "e")
-	ph := placeholders(len(forms))
+	by1, by2 := s.InValues("a.value1", forms), s.InValues("a.value2", forms)
 	q := `SELECT ` + AttributeColumns + ` FROM attributes a JOIN events e ON e.id = a.event_id
-		WHERE a.deleted = 0 AND (a.value1 IN (` + ph + `) OR a.value2 IN (` + ph + `)) AND ` + acc
-	return queryAll(ctx, s, s.Rebind(q), append(append(stringArgs(forms), stringArgs(forms)...), args...), ScanAttribute)
+		WHERE a.deleted = 0 AND (` + by1.SQL + ` OR (` + by2.SQL + ` AND a.value2 <> '')) AND ` + acc
+	return queryAll(ctx, s, s.Rebind(q), append(append(by1.Args, by2.Args...), args...), ScanAttribute)
 }
 
 // EventSightings lists the sightings of an event's attributes that the actor

@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestValuesIgnoreASCIICase stores values in mixed case and looks them up
+// through InValues and SameValue: ASCII letters match in either case,
+// other letters as written, and both databases give the same answers.
+func TestValuesIgnoreASCIICase(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	if _, err := s.SaveEvent(ctx, a, event(t, `{"info": "cases", "Attribute": [
+		{"type": "text", "value": "Evil Payload"},
+		{"type": "text", "value": "ÄRGER"},
+		{"type": "filename|md5", "value": "Drop.EXE|0749bae92ca336a02c83d126e04ec628"}]}`),
+		SaveOptions{Mode: ModeCreate}); err != nil {
+		t.Fatal(err)
+	}
+	find := func(c Cond) []string {
+		t.Helper()
+		found, err := queryAll(ctx, s, s.Rebind(`SELECT value1 FROM attributes a WHERE `+c.SQL), c.Args,
+			func(r rowScanner) (v string, err error) { err = r.Scan(&v); return })
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(found)
+		return found
+	}
+	for _, tc := range []struct {
+		col  string
+		vals []string
+		want []string
+	}{
+		{"a.value1", []string{"evil payload"}, []string{"Evil Payload"}},
+		{"a.value1", []string{"EVIL PAYLOAD", "drop.exe"}, []string{"Drop.EXE", "Evil Payload"}},
+		{"a.value1", []string{"ÄRGER"}, []string{"ÄRGER"}},
+		{"a.value1", []string{"äRGER"}, nil}, // not an ASCII letter: compared as written
+		{"a.value2", []string{"0749BAE92CA336A02C83D126E04EC628"}, []string{"Drop.EXE"}},
+	} {
+		long := slices.Clone(tc.vals)
+		for i := range 2 * setMin { // past setMin the values go as one set
+			long = append(long, fmt.Sprintf("other-%d", i))
+		}
+		for _, vals := range [][]string{tc.vals, long} {
+			if got := find(s.InValues(tc.col, vals)); !slices.Equal(got, tc.want) {
+				t.Errorf("%s in %d values %q...: got %q, want %q", tc.col, len(vals), tc.vals, got, tc.want)
+			}
+		}
+	}
+	same := Cond{SQL: `EXISTS (SELECT 1 FROM attributes o WHERE o.id <> a.id AND ` + s.SameValue("o.value1", "?") + `)
+		AND ` + s.SameValue("a.value1", "?"), Args: []any{"x", "EVIL payload"}}
+	if got := find(same); len(got) != 0 {
+		t.Errorf("SameValue with no other match: got %q", got)
+	}
+	if got := find(Cond{SQL: s.SameValue("a.value1", "?"), Args: []any{"evil PAYLOAD"}}); !slices.Equal(got, []string{"Evil Payload"}) {
+		t.Errorf("SameValue: got %q, want the stored value", got)
+	}
+}
+
+// TestValueLookupsUseValueIndexes reads the plans of value look-ups: each
+// must probe the value index of its column, on either database (on
+// PostgreSQL the index of the lowered values, migration 6).
+func TestValueLookupsUseValueIndexes(t *testing.T) {
+	s, _ := newTestStore(t)
+	var vals []string
+	for i := range 2 * setMin {
+		vals = append(vals, fmt.Sprintf("Value-%d.example", i))
+	}
+	for _, tc := range []struct {
+		name, index string
+		c           Cond
+	}{
+		{"value1, short", "attributes_value1", s.InValues("a.value1", vals[:2])},
+		{"value1, set", "attributes_value1", s.InValues("a.value1", vals)},
+		{"value2, set", "attributes_value2", s.InValues("a.value2", vals)},
+		{"same value", "attributes_value1", Cond{SQL: s.SameValue("a.value1", "?"), Args: []any{"Evil"}}},
+	} {
+		c := tc.c
+		if strings.Contains(tc.name, "value2") {
+			c.SQL += " AND a.value2 <> ''"
+		}
+		index := tc.index
+		if s.Dialect() != "sqlite" {
+			index += "_key " // the ICU-collated indexes are gone
+		}
+		plan := valuePlan(t, s, `SELECT a.id FROM attributes a WHERE `+c.SQL, c.Args)
+		if !strings.Contains(plan, index) {
+			t.Errorf("%s: plan %q does not probe %s", tc.name, plan, tc.index)
+		}
+	}
+}
+
+// valuePlan returns the plan of q as one line. PostgreSQL is told to
+// avoid sequential scans, which it prefers on a table this small.
+func valuePlan(t *testing.T, s *Store, q string, args []any) string {
+	t.Helper()
+	ctx := context.Background()
+	if s.Dialect() == "sqlite" {
+		plan, err := s.QueryPlan(ctx, q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(plan, "; ")
+	}
+	conn, err := s.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SET enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(ctx, `RESET enable_seqscan`)
+	rows, err := conn.QueryContext(ctx, `EXPLAIN `+s.Rebind(q), args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, strings.TrimSpace(l))
+	}
+	return strings.Join(lines, "; ")
+}
