@@ -97,27 +97,29 @@ func (x *AttributeAnswer) read(ctx context.Context, query string, args []any) (*
 	drops := func(at *store.Attribute) bool { return dropping && len(opts.Check(at.Value(), at.Type)) > 0 }
 	var last cursorKey
 	var read, dropped int
+	var whole blocks
+	r := newAttributeReader()
 	for rows.Next() {
-		at, err := scanAttributeWithEvent(rows)
+		at, err := r.scan(rows)
 		if err != nil {
 			return nil, 0, err
 		}
 		read++
 		last = cursorKey{TS: at.Timestamp, UUID: at.UUID}
-		if x.ids == nil && len(x.attrs) < wholeRows {
-			x.attrs = append(x.attrs, at)
+		if x.ids == nil && read <= wholeRows {
+			whole.add(at)
 			continue
 		}
 		if x.ids == nil {
 			x.ids = make([]int64, 0, 2*wholeRows)
-			for i := range x.attrs {
-				if drops(&x.attrs[i]) {
+			for _, held := range whole.join() {
+				if drops(&held) {
 					dropped++
 					continue
 				}
-				x.ids = append(x.ids, x.attrs[i].ID)
+				x.ids = append(x.ids, held.ID)
 			}
-			x.attrs = nil
+			whole = blocks{}
 		}
 		if drops(&at) {
 			dropped++
@@ -130,12 +132,44 @@ func (x *AttributeAnswer) read(ctx context.Context, query string, args []any) (*
 	}
 	x.Total = int64(read)
 	if x.ids == nil {
-		x.attrs, dropped = store.ApplyWarnings(x.attrs, opts)
+		x.attrs, dropped = store.ApplyWarnings(whole.join(), opts)
 	}
 	if read == 0 {
 		return nil, dropped, nil
 	}
 	return &last, dropped, nil
+}
+
+// blocks collects attributes in blocks of growing size and joins them once
+// at the end: a slice grown by append would copy its attributes (352
+// bytes each) about twice over on the way.
+type blocks struct {
+	full [][]store.Attribute
+	cur  []store.Attribute
+	n    int
+}
+
+func (b *blocks) add(at store.Attribute) {
+	if len(b.cur) == cap(b.cur) {
+		if b.cur != nil {
+			b.full = append(b.full, b.cur)
+		}
+		b.cur = make([]store.Attribute, 0, min(max(64, b.n), 4096))
+	}
+	b.cur = append(b.cur, at)
+	b.n++
+}
+
+// join returns the attributes in the order added, as one slice.
+func (b *blocks) join() []store.Attribute {
+	if len(b.full) == 0 {
+		return b.cur
+	}
+	out := make([]store.Attribute, 0, b.n)
+	for _, f := range b.full {
+		out = append(out, f...)
+	}
+	return append(out, b.cur...)
 }
 
 // Each calls fn with the answer's attributes, complete, in order: a small
@@ -158,7 +192,7 @@ func (x *AttributeAnswer) Each(ctx context.Context, fn func([]store.Attribute) e
 		ids := x.ids[start:min(start+chunkRows, len(x.ids))]
 		c := store.And(visible, x.st.InInts("a.id", ids))
 		found, err := store.QueryAll(ctx, x.st, `SELECT `+store.AttributeColumns+`, `+eventSummaryColumns+
-			` FROM attributes a JOIN events e ON e.id = a.event_id WHERE `+c.SQL, c.Args, scanAttributeWithEvent)
+			` FROM attributes a JOIN events e ON e.id = a.event_id WHERE `+c.SQL, c.Args, newAttributeReader().scan)
 		if err != nil {
 			return err
 		}

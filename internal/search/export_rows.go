@@ -293,6 +293,10 @@ func (q *rowQuery) tagNames(table, column, key string) string {
 		JOIN tags t ON t.id = xt.tag_id WHERE xt.` + column + ` = ` + key + filter + `), '')`
 }
 
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
 func scanExportRow(rows *sql.Rows, r *exportRow, needs rowNeeds) error {
 	if !needs.full {
 		r.Event = &store.AttributeEvent{}

@@ -155,19 +155,35 @@ func attachObjects(ctx context.Context, st *store.Store, attrs []store.Attribute
 // carries, read in the same query as the attribute.
 const eventSummaryColumns = `e.info, e.org_id, e.orgc_id, e.uuid, e.distribution, e.publish_timestamp, e.published`
 
-type scanFunc func(dest ...any) error
+// attributeReader scans the rows of a search (AttributeColumns, then
+// eventSummaryColumns) through reused destinations, and hands out event
+// summaries from blocks: a row costs its text and little else.
+type attributeReader struct {
+	sc     *store.AttributeScanner
+	ev     store.AttributeEvent
+	events []store.AttributeEvent // the block summaries are taken from
+}
 
-func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+func newAttributeReader() *attributeReader {
+	r := &attributeReader{}
+	ev := &r.ev
+	r.sc = store.NewAttributeScanner(&ev.Info, &ev.OrgID, &ev.OrgcID, &ev.UUID, &ev.Distribution,
+		&ev.PublishTimestamp, &ev.Published)
+	return r
+}
 
-func scanAttributeWithEvent(rows store.RowScanner) (store.Attribute, error) {
-	ev := &store.AttributeEvent{}
-	at, err := store.ScanAttribute(scanFunc(func(dest ...any) error {
-		return rows.Scan(append(dest, &ev.Info, &ev.OrgID, &ev.OrgcID, &ev.UUID, &ev.Distribution,
-			&ev.PublishTimestamp, &ev.Published)...)
-	}))
-	ev.ID = at.EventID
-	at.Event = ev
-	return at, err
+func (r *attributeReader) scan(rows store.RowScanner) (store.Attribute, error) {
+	at, err := r.sc.Scan(rows)
+	if err != nil {
+		return at, err
+	}
+	if len(r.events) == cap(r.events) {
+		r.events = make([]store.AttributeEvent, 0, 256) // the full block stays with its attributes
+	}
+	r.ev.ID = at.EventID
+	r.events = append(r.events, r.ev)
+	at.Event = &r.events[len(r.events)-1]
+	return at, nil
 }
 
 // attachEvents adds, for includeEventTags and includeContext, the event's

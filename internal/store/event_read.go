@@ -247,22 +247,51 @@ const AttributeColumns = `a.id, a.event_id, a.object_id, a.object_relation, a.uu
 
 // ScanAttribute reads a row selected with AttributeColumns.
 func ScanAttribute(r rowScanner) (Attribute, error) {
-	var at Attribute
-	var rel sql.NullString
-	var first, last sql.NullInt64
-	err := r.Scan(&at.ID, &at.EventID, &at.ObjectID, &rel, &at.UUID, &at.Type, &at.Category, &at.Value1,
+	return NewAttributeScanner().Scan(r)
+}
+
+// AttributeScanner reads rows selected with AttributeColumns, and the
+// columns after them into the destinations given, through one set of
+// destinations kept from row to row: a scan allocates the row's text and
+// nothing else (what thousands of rows otherwise spend most of their time
+// on).
+type AttributeScanner struct {
+	at          Attribute
+	rel         sql.NullString
+	first, last sql.NullInt64
+	dest        []any
+}
+
+// NewAttributeScanner returns a scanner whose rows hold AttributeColumns
+// and then one column for each of extra.
+func NewAttributeScanner(extra ...any) *AttributeScanner {
+	s := &AttributeScanner{}
+	at := &s.at
+	s.dest = append([]any{&at.ID, &at.EventID, &at.ObjectID, &s.rel, &at.UUID, &at.Type, &at.Category, &at.Value1,
 		&at.Value2, &at.ToIDS, &at.Distribution, &at.SharingGroupID, &at.Comment, &at.Timestamp, &at.Deleted,
-		&at.DisableCorrelation, &first, &last)
-	if rel.Valid {
-		at.ObjectRelation = &rel.String
+		&at.DisableCorrelation, &s.first, &s.last}, extra...)
+	return s
+}
+
+// Scan reads the current row.
+func (s *AttributeScanner) Scan(r rowScanner) (Attribute, error) {
+	if err := r.Scan(s.dest...); err != nil {
+		return Attribute{}, err
 	}
-	if first.Valid {
-		at.FirstSeen = &first.Int64
+	at := s.at
+	if s.rel.Valid {
+		rel := s.rel.String
+		at.ObjectRelation = &rel
 	}
-	if last.Valid {
-		at.LastSeen = &last.Int64
+	if s.first.Valid {
+		first := s.first.Int64
+		at.FirstSeen = &first
 	}
-	return at, err
+	if s.last.Valid {
+		last := s.last.Int64
+		at.LastSeen = &last
+	}
+	return at, nil
 }
 
 func (s *Store) eventAttributes(ctx context.Context, a *Actor, ids []int64, opts LoadOptions) ([]Attribute, error) {
@@ -327,8 +356,8 @@ func (s *Store) AttachAttributeDetails(ctx context.Context, a *Actor, attrs []At
 		idx[at.ID] = i
 		ids = append(ids, at.ID)
 	}
-	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(start+500, len(ids))]
+	for start := 0; start < len(ids); start += detailChunk {
+		chunk := ids[start:min(start+detailChunk, len(ids))]
 		if err := s.attributeTags(ctx, chunk, opts, func(id int64, t Tag) {
 			attrs[idx[id]].Tag = append(attrs[idx[id]].Tag, t)
 		}); err != nil {
@@ -394,10 +423,15 @@ func (s *Store) eventTags(ctx context.Context, ids []int64, opts LoadOptions) (m
 	return out, rows.Err()
 }
 
+// detailChunk is how many attributes have their tags and sightings read
+// in one query: the ids go as one set parameter, probed one by one.
+const detailChunk = 10_000
+
 func (s *Store) attributeTags(ctx context.Context, attrIDs []int64, opts LoadOptions, add func(int64, Tag)) error {
+	in := s.InInts("at.attribute_id", attrIDs)
 	rows, err := s.db.QueryContext(ctx, s.Rebind(`SELECT `+tagColumns+`, at.attribute_id, at.local, at.relationship_type
-		FROM attribute_tags at JOIN tags t ON t.id = at.tag_id WHERE at.attribute_id IN (`+placeholders(len(attrIDs))+`)`+
-		tagFilter("at", opts)+` ORDER BY at.id`), int64Args(attrIDs)...)
+		FROM attribute_tags at JOIN tags t ON t.id = at.tag_id WHERE `+in.SQL+tagFilter("at", opts)+` ORDER BY at.id`),
+		in.Args...)
 	if err != nil {
 		return err
 	}
@@ -424,8 +458,10 @@ func (s *Store) sightingsOf(ctx context.Context, a *Actor, attrIDs []int64, add 
 		a.uuid, COALESCE(o.name, ''), COALESCE(o.uuid, '')
 		FROM sightings sg JOIN attributes a ON a.id = sg.attribute_id JOIN events e ON e.id = sg.event_id
 		LEFT JOIN organisations o ON o.id = sg.org_id
-		WHERE sg.attribute_id IN (` + placeholders(len(attrIDs)) + `)`
-	args := int64Args(attrIDs)
+		WHERE `
+	in := s.InInts("sg.attribute_id", attrIDs)
+	q += in.SQL
+	args := in.Args
 	if !a.SiteAdmin() {
 		q += ` AND (sg.org_id = ? OR e.org_id = ?)`
 		args = append(args, a.Org.ID, a.Org.ID)
