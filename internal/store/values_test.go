@@ -131,3 +131,19 @@ func valuePlan(t *testing.T, s *Store, q string, args []any) string {
 	}
 	return strings.Join(lines, "; ")
 }
+
+// TestBlankSightingValueFindsNothing adds a sighting by a value of blanks:
+// it must reach no attribute. Its one search form is empty, and value2 is
+// empty in every attribute that is not composite, all of which it matched.
+func TestBlankSightingValueFindsNothing(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	if _, err := s.SaveEvent(ctx, a, event(t, `{"info": "plain", "Attribute": [{"type": "ip-dst", "value": "198.51.100.7"}]}`),
+		SaveOptions{Mode: ModeCreate}); err != nil {
+		t.Fatal(err)
+	}
+	_, n, err := s.AddSightings(ctx, a, SightingInput{Values: []string{"  "}, Timestamp: 1700000000})
+	if n != 0 {
+		t.Errorf("a blank value reached %d attributes (err %v), want none", n, err)
+	}
+}
