@@ -42,24 +42,43 @@ func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p P
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{ctx: ctx, st: st, a: a, p: p, scope: "attributes"}
-	cond := b.attributeCond()
-	order, err := orderBy(p.Order, attributeOrders, "a")
-	if err != nil || b.none {
-		x.Cursor = nextCursor(p, ScopeAttributes, nil)
-		return x, err
-	}
 	acc, accArgs := a.AttributeAccess("a", "e")
-	where := store.And(store.Cond{SQL: acc, Args: accArgs}, store.DeletedFilter(a, "a", store.Deleted(p.Deleted)), cond,
-		after)
-	from := ` FROM attributes a JOIN events e ON e.id = a.event_id WHERE ` + where.SQL
-	if err := checkParams(st, where); err != nil {
+	// whereOf builds the condition of the search with the parameters p; none
+	// is set when a filter can match nothing.
+	whereOf := func(p Params) (where store.Cond, none bool, err error) {
+		b := &builder{ctx: ctx, st: st, a: a, p: p, scope: "attributes"}
+		where = store.And(store.Cond{SQL: acc, Args: accArgs}, store.DeletedFilter(a, "a", store.Deleted(p.Deleted)),
+			b.attributeCond(), after)
+		return where, b.none, checkParams(st, where)
+	}
+	order, err := orderBy(p.Order, attributeOrders, "a")
+	if err != nil {
 		return nil, err
 	}
-
+	where, none, err := whereOf(p)
+	if err != nil {
+		return nil, err
+	}
+	if none {
+		x.Cursor = nextCursor(p, ScopeAttributes, nil)
+		return x, nil
+	}
+	from := ` FROM attributes a JOIN events e ON e.id = a.event_id WHERE `
 	lim, limArgs := limitClause(p)
-	last, dropped, err := x.read(ctx, `SELECT `+store.AttributeColumns+`, `+eventSummaryColumns+from+` ORDER BY `+order+lim,
-		append(append([]any{}, where.Args...), limArgs...))
+	var queries []partQuery
+	for _, part := range splitValues(p) {
+		w := where
+		if len(part.Value.OR) != len(p.Value.OR) {
+			if w, _, err = whereOf(part); err != nil {
+				return nil, err
+			}
+		}
+		queries = append(queries, partQuery{
+			sql:  `SELECT ` + store.AttributeColumns + `, ` + eventSummaryColumns + from + w.SQL + ` ORDER BY ` + order + lim,
+			args: append(append([]any{}, w.Args...), limArgs...),
+		})
+	}
+	last, dropped, err := x.read(ctx, queries)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +89,7 @@ func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p P
 	}
 	x.Cursor = nextCursor(p, ScopeAttributes, last)
 	if p.Limit > 0 {
-		if err := st.DB().QueryRowContext(ctx, st.Rebind(`SELECT COUNT(*)`+from), where.Args...).Scan(&x.Total); err != nil {
+		if err := st.DB().QueryRowContext(ctx, st.Rebind(`SELECT COUNT(*)`+from+where.SQL), where.Args...).Scan(&x.Total); err != nil {
 			return nil, err
 		}
 	}
@@ -85,30 +104,21 @@ func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p P
 // a page may come back shorter than the limit, and the total counts what
 // was dropped from this page only. It sets Total to the rows read and
 // returns the key of the last one (before any drop) and how many the
-// warninglists dropped.
-func (x *AttributeAnswer) read(ctx context.Context, query string, args []any) (*cursorKey, int, error) {
-	rows, err := x.st.DB().QueryContext(ctx, x.st.Rebind(query), args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
+// warninglists dropped. Several queries are parts of one search, run at
+// once and merged (see splitValues).
+func (x *AttributeAnswer) read(ctx context.Context, queries []partQuery) (*cursorKey, int, error) {
 	opts := x.p.warningOptions()
 	dropping := opts.Drop && opts.Check != nil
 	drops := func(at *store.Attribute) bool { return dropping && len(opts.Check(at.Value(), at.Type)) > 0 }
 	var last cursorKey
 	var read, dropped int
 	var whole blocks
-	r := newAttributeReader()
-	for rows.Next() {
-		at, err := r.scan(rows)
-		if err != nil {
-			return nil, 0, err
-		}
+	err := eachRow(ctx, x.st, queries, func(at store.Attribute) error {
 		read++
 		last = cursorKey{TS: at.Timestamp, UUID: at.UUID}
 		if x.ids == nil && read <= wholeRows {
 			whole.add(at)
-			continue
+			return nil
 		}
 		if x.ids == nil {
 			x.ids = make([]int64, 0, 2*wholeRows)
@@ -123,11 +133,12 @@ func (x *AttributeAnswer) read(ctx context.Context, query string, args []any) (*
 		}
 		if drops(&at) {
 			dropped++
-			continue
+			return nil
 		}
 		x.ids = append(x.ids, at.ID)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, 0, err
 	}
 	x.Total = int64(read)
