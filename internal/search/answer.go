@@ -66,7 +66,8 @@ func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p P
 	from := ` FROM attributes a JOIN events e ON e.id = a.event_id WHERE `
 	lim, limArgs := limitClause(p)
 	var queries []partQuery
-	for _, part := range splitValues(p) {
+	parts := splitValues(p)
+	for _, part := range parts {
 		w := where
 		if len(part.Value.OR) != len(p.Value.OR) {
 			if w, _, err = whereOf(part); err != nil {
@@ -76,6 +77,7 @@ func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p P
 		queries = append(queries, partQuery{
 			sql:  `SELECT ` + store.AttributeColumns + `, ` + eventSummaryColumns + from + w.SQL + ` ORDER BY ` + order + lim,
 			args: append(append([]any{}, w.Args...), limArgs...),
+			part: len(parts) > 1,
 		})
 	}
 	last, dropped, err := x.read(ctx, queries)

@@ -26,6 +26,7 @@ var splitParts = 2
 type partQuery struct {
 	sql  string
 	args []any
+	part bool // one of several parts run at once
 }
 
 // splitValues returns the parameters of the parts a search runs in: p
@@ -169,20 +170,27 @@ func (h *mergeHead) peek() (*store.Attribute, error) {
 	return &h.rows[0], nil
 }
 
-// scanRows runs one query and calls fn with each row.
+// scanRows runs one query and calls fn with each row. A part of a split
+// search runs as such (store.QueryPart).
 func scanRows(ctx context.Context, st *store.Store, q partQuery, fn func(store.Attribute) error) error {
+	r := newAttributeReader()
+	each := func(rows store.RowScanner) error {
+		at, err := r.scan(rows)
+		if err != nil {
+			return err
+		}
+		return fn(at)
+	}
+	if q.part {
+		return st.QueryPart(ctx, st.Rebind(q.sql), q.args, each)
+	}
 	rows, err := st.DB().QueryContext(ctx, st.Rebind(q.sql), q.args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	r := newAttributeReader()
 	for rows.Next() {
-		at, err := r.scan(rows)
-		if err != nil {
-			return err
-		}
-		if err := fn(at); err != nil {
+		if err := each(rows); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 )
 
@@ -69,3 +71,44 @@ func (postgresDialect) inSet(expr string) string { return expr + " = ANY(?)" }
 
 // setArg passes the slice as it is: pgx sends it as an array.
 func (postgresDialect) setArg(vals any) any { return vals }
+
+// QueryPart runs one of several queries that share one piece of work at
+// once (the parts of a search, see search/split.go) and calls fn with its
+// rows. The parts are that work's parallelism, so on PostgreSQL a part
+// runs in a read-only transaction that asks for no parallel workers of
+// its own: on a small server they would only compete with the other parts
+// for the same cores.
+func (s *Store) QueryPart(ctx context.Context, q string, args []any, fn func(RowScanner) error) error {
+	if s.dialect.name() != "postgres" {
+		return eachRowOf(ctx, s.db, q, args, fn)
+	}
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "SET LOCAL max_parallel_workers_per_gather = 0"); err != nil {
+		return err
+	}
+	if err := eachRowOf(ctx, tx, q, args, fn); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// eachRowOf runs a query and calls fn with each row.
+func eachRowOf(ctx context.Context, db interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, q string, args []any, fn func(RowScanner) error) error {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -95,3 +95,36 @@ func TestCancelledTransactionLogsNoError(t *testing.T) {
 		t.Errorf("logged %q", logged.String())
 	}
 }
+
+// TestQueryPartRunsAlone checks that a part of a split search reads its
+// rows, and on PostgreSQL asks for no parallel workers, leaving the
+// connection's setting as it was afterwards.
+func TestQueryPartRunsAlone(t *testing.T) {
+	s, _ := newTestStore(t)
+	ctx := context.Background()
+	q, want := `SELECT 'rows'`, "rows"
+	if s.Dialect() != "sqlite" {
+		q, want = `SHOW max_parallel_workers_per_gather`, "0"
+	}
+	var got []string
+	if err := s.QueryPart(ctx, q, nil, func(r RowScanner) error {
+		var v string
+		err := r.Scan(&v)
+		got = append(got, v)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("got %q, want [%q]", got, want)
+	}
+	if s.Dialect() != "sqlite" {
+		var after string
+		if err := s.DB().QueryRowContext(ctx, `SHOW max_parallel_workers_per_gather`).Scan(&after); err != nil {
+			t.Fatal(err)
+		}
+		if after == "0" {
+			t.Errorf("the setting outlived the part's transaction")
+		}
+	}
+}
