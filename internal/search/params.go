@@ -132,9 +132,32 @@ func ParseRestSearch(
 		p.Given = append(p.Given, f.names[0])
 	}
 
+	if n := p.termCount(); n > MaxTerms {
+		return Params{}, &ParamError{Param: "filters", Reason: fmt.Sprintf(
+			"%d filter terms, at most %d are taken in one search; split it", n, MaxTerms)}
+	}
 	p.Page = max(p.Page, 1)
 	p.applyRestrictiveDefaults()
 	return p, nil
+}
+
+// MaxTerms is the most list entries (values, uuids, tags...) one search
+// takes, all filters together: a hundred times the thousand-value searches
+// the speed aims name. Each entry costs memory several times its length on
+// the way to the database (its normal forms, the set parameter), so a
+// request body of the largest size accepted, full of values, would hold
+// gigabytes.
+const MaxTerms = 100_000
+
+// termCount counts the entries of every list filter.
+func (p Params) termCount() int {
+	n := 0
+	for _, t := range []Terms{p.Value, p.Value1, p.Value2, p.Type, p.Category, p.Org, p.Tags, p.EventTags, p.EventID,
+		p.UUID, p.EventInfo, p.ObjectRelation, p.ObjectName, p.Comment, p.Distribution, p.SharingGroup, p.ThreatLevel,
+		p.Analysis} {
+		n += len(t.OR) + len(t.AND) + len(t.NOT)
+	}
+	return n
 }
 
 // Empty reports whether the request named no recognised parameter at all, not

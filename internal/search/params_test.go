@@ -1,9 +1,13 @@
 package search
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 )
 
 // deref returns the range a *TimeRange points to, or nil, for comparisons.
@@ -283,4 +287,33 @@ func FuzzParseRestSearch(f *testing.F) {
 			t.Errorf("got page %d and limit %d, want page >= 1 and limit >= 0", p.Page, p.Limit)
 		}
 	})
+}
+
+// TestTooManyTermsRefused checks that a search of more list entries than
+// MaxTerms, all filters together, is refused with a ParamError, and one of
+// exactly MaxTerms taken.
+func TestTooManyTermsRefused(t *testing.T) {
+	body := func(values, uuids int) []byte {
+		v := make([]string, values)
+		for i := range v {
+			v[i] = fmt.Sprintf("198.51.%d.%d", i/256%256, i%256)
+		}
+		u := make([]string, uuids)
+		for i := range u {
+			u[i] = fmt.Sprintf("6a1f0c2e-0000-4000-8000-%012d", i)
+		}
+		raw, err := json.Marshal(map[string]any{"value": v, "uuid": u})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	if _, err := ParseRestSearch(body(MaxTerms-10, 10), nil, nil, time.Now()); err != nil {
+		t.Errorf("%d terms: %v, want them taken", MaxTerms, err)
+	}
+	_, err := ParseRestSearch(body(MaxTerms-10, 11), nil, nil, time.Now())
+	var pe *ParamError
+	if !errors.As(err, &pe) || !strings.Contains(pe.Reason, "split it") {
+		t.Errorf("%d terms: got %v, want a ParamError asking to split the search", MaxTerms+1, err)
+	}
 }
