@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/cairn-intel/cairn/internal/misp"
 	"github.com/cairn-intel/cairn/internal/store"
 )
 
@@ -65,13 +66,31 @@ over-correlating: it is still counted, but no longer links events.`,
 	return cmd
 }
 
-// check refuses the flags that need no database to be found wrong.
+// check refuses the flags that need no database to be found wrong, all of
+// them before anything is changed: a command refused changes nothing.
 func (o correlateOpts) check(cmd *cobra.Command) error {
 	if cmd.Flags().Changed("top") && o.top < 1 {
 		return fmt.Errorf("--top: give a number of values of at least 1, not %d", o.top)
 	}
 	if cmd.Flags().Changed("cidr") && o.cidr != "on" && o.cidr != "off" {
 		return fmt.Errorf("--cidr: say on or off, not %q", o.cidr)
+	}
+	if cmd.Flags().Changed("cap") && o.limit < 1 {
+		return fmt.Errorf("--cap: the correlation cap must be at least 1, not %d", o.limit)
+	}
+	for _, t := range o.disable {
+		t = strings.TrimSpace(t)
+		if _, ok := misp.LookupType(t); !ok {
+			return fmt.Errorf("--disable-type: unknown attribute type %q", t)
+		}
+		if !misp.Correlates(t) {
+			return fmt.Errorf("--disable-type: attribute type %q never correlates; there is nothing to exclude", t)
+		}
+	}
+	for _, t := range o.enable {
+		if _, ok := misp.LookupType(strings.TrimSpace(t)); !ok {
+			return fmt.Errorf("--enable-type: unknown attribute type %q", strings.TrimSpace(t))
+		}
 	}
 	return nil
 }

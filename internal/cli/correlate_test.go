@@ -105,3 +105,39 @@ func TestCorrelateRebuildAndStatus(t *testing.T) {
 		})
 	}
 }
+
+// TestCorrelateRefusedChangesNothing gives a good flag with a bad one: the
+// command is refused before either takes effect.
+func TestCorrelateRefusedChangesNothing(t *testing.T) {
+	data := newInstance(t)
+	base := []string{"--data", data, "--log-level", "error"}
+	for _, args := range [][]string{
+		{"correlate", "--cidr", "on", "--cap", "0"},
+		{"correlate", "--cidr", "on", "--disable-type", "nonsense"},
+		{"correlate", "--cap", "7", "--disable-type", "comment"},
+		{"correlate", "--cap", "7", "--enable-type", "nonsense"},
+	} {
+		captureStderr(t, func() {
+			if code := Run(append(args, base...)); code == 0 {
+				t.Errorf("%q: exit code 0, want a refusal", args)
+			}
+		})
+	}
+	out := captureStdout(t, func() {
+		if code := Run(append([]string{"correlate", "--json"}, base...)); code != 0 {
+			t.Fatalf("correlate --json: exit code %d", code)
+		}
+	})
+	var status struct {
+		CIDR  bool `json:"cidr"`
+		Stats struct {
+			Cap int `json:"cap"`
+		} `json:"stats"`
+	}
+	if err := json.Unmarshal(out, &status); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if status.CIDR || status.Stats.Cap != 100 {
+		t.Errorf("after refused commands: cidr %v, cap %d; want off and the default 100\n%s", status.CIDR, status.Stats.Cap, out)
+	}
+}
