@@ -84,8 +84,10 @@ func runDBCopy(ctx context.Context, g *globals, out io.Writer, from, to string, 
 		return fmt.Errorf("source %s: %w", srcEnd, err)
 	}
 	defer src.Close()
+	undo := dstEnd.creation()
 	dst, err := dstEnd.open(ctx, log)
 	if err != nil {
+		undo()
 		return fmt.Errorf("target %s: %w", dstEnd, err)
 	}
 	defer dst.Close()
@@ -93,6 +95,10 @@ func runDBCopy(ctx context.Context, g *globals, out io.Writer, from, to string, 
 	bar := newCopyBar(quiet)
 	res, err := dbcopy.Copy(ctx, src, dst, dbcopy.Options{Progress: bar.update})
 	bar.finish()
+	if err != nil {
+		dst.Close()
+		undo() // a SQLite target made for this copy is removed: as it was is absent
+	}
 	if errors.Is(err, dbcopy.ErrTargetNotEmpty) || errors.Is(err, dbcopy.ErrSchemaMismatch) {
 		return fmt.Errorf("copy to %s refused: %w", dstEnd, err)
 	}
@@ -164,6 +170,34 @@ func parseEndpoint(flag, s string, source bool) (endpoint, error) {
 		return endpoint{}, fmt.Errorf("%s: %w", flag, err)
 	}
 	return endpoint{path: abs}, nil
+}
+
+// creation notes which of a SQLite target's file and directories exist
+// before the copy opens it, and returns the function that removes those
+// the opening created (the database file with its journal files, and the
+// directories, when empty). For PostgreSQL it does nothing.
+func (e endpoint) creation() (undo func()) {
+	if e.path == "" {
+		return func() {}
+	}
+	if _, err := os.Lstat(e.path); err == nil {
+		return func() {}
+	}
+	var dirs []string // missing, deepest first
+	for d := filepath.Dir(e.path); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || filepath.Dir(d) == d {
+			break
+		}
+		dirs = append(dirs, d)
+	}
+	return func() {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			os.Remove(e.path + suffix)
+		}
+		for _, d := range dirs {
+			os.Remove(d) // only when empty
+		}
+	}
 }
 
 func (e endpoint) open(ctx context.Context, log *slog.Logger) (*store.Store, error) {
