@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -107,8 +109,7 @@ var ErrAuthFailed = errors.New("authentication failed")
 // Authenticate resolves an API key hash to the actor it speaks for. ip is
 // the client address, checked against the key's allowed ranges.
 func (s *Store) Authenticate(ctx context.Context, hash string, ip netip.Addr) (*Actor, error) {
-	k, err := scanAuthKey(s.db.QueryRowContext(ctx, s.Rebind(`SELECT `+authKeyColumns+
-		` FROM auth_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?`), hash))
+	k, a, err := s.keyActor(ctx, hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrAuthFailed
 	}
@@ -122,8 +123,7 @@ func (s *Store) Authenticate(ctx context.Context, hash string, ip netip.Addr) (*
 	if !ipAllowed(k.AllowedIPs, ip) {
 		return nil, ErrAuthFailed
 	}
-	a, err := s.ActorForUser(ctx, k.UserID)
-	if err != nil {
+	if a.SharingGroups, err = s.usableSharingGroups(ctx, a.Org.ID, a.Role.Perms["perm_site_admin"]); err != nil {
 		return nil, err
 	}
 	if a.User.Disabled || !a.Role.Has("perm_auth") {
@@ -142,6 +142,49 @@ func (s *Store) Authenticate(ctx context.Context, hash string, ip netip.Addr) (*
 		}(k.ID)
 	}
 	return a, nil
+}
+
+// keyActor reads the key with the given hash and its user, the user's
+// organisation and role in one statement (as ActorForUser reads them in
+// three), every request being authenticated this way; the caller adds the
+// sharing groups. A key whose user, organisation or role is missing is
+// sql.ErrNoRows.
+func (s *Store) keyActor(ctx context.Context, hash string) (AuthKey, *Actor, error) {
+	row := s.db.QueryRowContext(ctx, s.Rebind(`SELECT `+authKeyColumns+`, `+qualify(userColumns, "u")+`, `+
+		qualify(orgFields, "o")+`, (SELECT COUNT(*) FROM users ou WHERE ou.org_id = o.id), `+roleColumns+`
+		FROM auth_keys k JOIN users u ON u.id = k.user_id JOIN organisations o ON o.id = u.org_id
+		JOIN roles r ON r.id = u.role_id WHERE k.key_hash = ?`), hash)
+	a := &Actor{}
+	// Each scan function hands its destinations to the one it wraps, and
+	// the innermost scans the row into all of them; each then finishes its
+	// own fields.
+	k, err := scanAuthKey(scanFunc(func(keyDest ...any) (err error) {
+		a.User, err = scanUser(scanFunc(func(userDest ...any) (err error) {
+			a.Org, err = scanOrg(scanFunc(func(orgDest ...any) (err error) {
+				a.Role, err = scanRole(scanFunc(func(roleDest ...any) error {
+					return row.Scan(slices.Concat(keyDest, userDest, orgDest, roleDest)...)
+				}))
+				return err
+			}))
+			return err
+		}))
+		return err
+	}))
+	return k, a, err
+}
+
+// scanFunc is a rowScanner made of a function.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// qualify prefixes each name of a comma-separated column list with alias.
+func qualify(cols, alias string) string {
+	names := strings.Split(cols, ",")
+	for i, n := range names {
+		names[i] = alias + "." + strings.TrimSpace(n)
+	}
+	return strings.Join(names, ", ")
 }
 
 // claimKeyUse reports whether this request is the one of its minute to

@@ -31,9 +31,12 @@ type Org struct {
 	UserCount          int64
 }
 
-const orgColumns = `id, uuid, name, local, description, type, nationality, sector, contacts,
-	landingpage, restricted_to_domain, created_by, date_created, date_modified,
-	(SELECT COUNT(*) FROM users u WHERE u.org_id = organisations.id)`
+// orgFields are the stored columns scanOrg reads, and orgColumns them with
+// the count of the organisation's users that it reads last.
+const orgFields = `id, uuid, name, local, description, type, nationality, sector, contacts,
+	landingpage, restricted_to_domain, created_by, date_created, date_modified`
+
+const orgColumns = orgFields + `, (SELECT COUNT(*) FROM users u WHERE u.org_id = organisations.id)`
 
 type rowScanner interface{ Scan(dest ...any) error }
 

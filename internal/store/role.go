@@ -85,24 +85,35 @@ func (s *Store) ensureRoles(ctx context.Context, tx *sql.Tx) error {
 
 // Roles lists every role by id.
 func (s *Store) Roles(ctx context.Context) ([]Role, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, name, perms, default_role FROM roles ORDER BY id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+roleColumns+` FROM roles r ORDER BY r.id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []Role
 	for rows.Next() {
-		var r Role
-		var perms string
-		if err := rows.Scan(&r.ID, &r.Name, &perms, &r.Default); err != nil {
+		r, err := scanRole(rows)
+		if err != nil {
 			return nil, err
-		}
-		if err := json.Unmarshal([]byte(perms), &r.Perms); err != nil {
-			return nil, fmt.Errorf("role %d perms: %w", r.ID, err)
 		}
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// roleColumns are the columns scanRole reads, of the roles table aliased r.
+const roleColumns = `r.id, r.name, r.perms, r.default_role`
+
+func scanRole(row rowScanner) (Role, error) {
+	var r Role
+	var perms string
+	if err := row.Scan(&r.ID, &r.Name, &perms, &r.Default); err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal([]byte(perms), &r.Perms); err != nil {
+		return r, fmt.Errorf("role %d perms: %w", r.ID, err)
+	}
+	return r, nil
 }
 
 // RoleByID returns one role.
