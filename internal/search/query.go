@@ -195,7 +195,7 @@ func termsCondMany(t Terms, many func([]string) store.Cond) store.Cond {
 	}
 	if len(t.NOT) > 0 {
 		c := many(t.NOT)
-		parts = append(parts, store.Cond{SQL: "NOT " + c.SQL, Args: c.Args})
+		parts = append(parts, store.Not(c))
 	}
 	return store.And(parts...)
 }

@@ -304,7 +304,7 @@ func (b *builder) eventSelectCond() store.Cond {
 		}
 		if len(f.terms.NOT) > 0 {
 			c := b.attrPredMany(name, f.terms.NOT)
-			together = append(together, store.Cond{SQL: "NOT " + c.SQL, Args: c.Args})
+			together = append(together, store.Not(c))
 		}
 	}
 	together = append(together, b.attributeOnlyCondForEvents()...)

@@ -50,7 +50,7 @@ func (b *builder) tagCond(t Terms, _ bool, withAttributeTags bool) store.Cond {
 	if len(t.NOT) > 0 {
 		if ids, ok := b.resolveTags(t.NOT); ok {
 			c := b.tagPred(ids, withAttributeTags)
-			parts = append(parts, store.Cond{SQL: "NOT " + c.SQL, Args: c.Args})
+			parts = append(parts, store.Not(c))
 		}
 	}
 	return store.And(parts...)

@@ -42,6 +42,11 @@ func And(conds ...Cond) Cond { return join(" AND ", conds) }
 // Or joins conditions with OR, skipping empty ones.
 func Or(conds ...Cond) Cond { return join(" OR ", conds) }
 
+// Not holds where c does not: where c is false, and where it is NULL (a
+// comparison with a column that holds no value, such as the address of an
+// attribute that is not one), which SQL's NOT would drop as well.
+func Not(c Cond) Cond { return Cond{SQL: "(" + c.SQL + ") IS NOT TRUE", Args: c.Args} }
+
 // flatJoin is the most conditions join writes as one flat list. A longer
 // list is nested as a balanced tree, so that a filter of thousands of terms
 // stays within SQLite's limit on expression depth (1,000): a flat list of n
