@@ -80,98 +80,28 @@ func (b *builder) exactOrLike(col string, isType bool, vals []string) store.Cond
 	return anyOf(ors)
 }
 
-// valuesPred matches any of vals in their stored forms: exactly (the
-// columns are case-insensitive) against one set of all the forms, by LIKE
-// for a value with a leading or trailing %, or by range for a CIDR block. A
-// search for a thousand values is then one index probe per form, with the
-// forms bound as one parameter. With both columns, a term holding one "|"
-// also matches the composite attribute holding its halves (valuePairs).
+// valuesPred matches any of vals: by LIKE for a value with a leading or
+// trailing %, by range for a CIDR block, and otherwise in its stored forms
+// (store.ValuesMatch, which sightings by value use too): a search for a
+// thousand values is one index probe per form, the forms bound as one
+// parameter.
 func (b *builder) valuesPred(vals []string, col1, col2 string, withIP bool) store.Cond {
 	var exact []string
 	var ors []store.Cond
-	var pairs valuePairs
 	for _, v := range vals {
 		if strings.HasPrefix(v, "%") || strings.HasSuffix(v, "%") {
 			ors = append(ors, b.likePred(v, col1, col2))
 			continue
 		}
-		forms := misp.SearchForms(v)
-		if col2 != "" && pairs.add(v) {
-			// A form without the "|" is one half alone (the address of
-			// "192.0.2.1|443"), which would ignore the other: the halves
-			// are matched as a pair instead.
-			forms = slices.DeleteFunc(forms, func(f string) bool { return !strings.Contains(f, "|") })
-		}
-		exact = append(exact, forms...)
+		exact = append(exact, v)
 		if lo, hi, ok := misp.CIDRRange(v); ok && withIP {
 			ors = append(ors, store.Cond{SQL: "a.ip BETWEEN ? AND ?", Args: []any{lo, hi}})
 		}
 	}
 	if len(exact) > 0 {
-		ors = append(ors, b.st.InValues(col1, exact))
-		if col2 != "" {
-			in := b.st.InValues(col2, exact)
-			ors = append(ors, store.Cond{SQL: "(" + in.SQL + " AND " + col2 + " <> '')", Args: in.Args})
-		}
-	}
-	if len(pairs.lefts) > 0 {
-		ors = append(ors, b.pairsPred(pairs, col1, col2))
+		ors = append(ors, b.st.ValuesMatch(exact, col1, col2))
 	}
 	return anyOf(ors)
-}
-
-// valuePairs are the (value1, value2) pairs that composite value terms
-// ask for, each half under its stored forms.
-type valuePairs struct {
-	lefts []string // every form of every left half
-	keys  []string // pairKey of every pair of forms
-}
-
-// add files the pairs of a term holding exactly one "|" between two
-// non-empty halves, and reports whether it was one.
-func (p *valuePairs) add(v string) bool {
-	left, right, ok := strings.Cut(v, "|")
-	if !ok || strings.Contains(right, "|") {
-		return false
-	}
-	lefts, rights := halfForms(left), halfForms(right)
-	if len(lefts) == 0 || len(rights) == 0 {
-		return false
-	}
-	for _, l := range lefts {
-		p.lefts = append(p.lefts, l)
-		for _, r := range rights {
-			p.keys = append(p.keys, pairKey(l, r))
-		}
-	}
-	return true
-}
-
-// halfForms returns the stored forms of one half of a composite term. A
-// form holding a "|" (the "ip|port" of "192.0.2.1:443") cannot be one
-// half, and is left out.
-func halfForms(h string) []string {
-	return slices.DeleteFunc(misp.SearchForms(h), func(f string) bool { return f == "" || strings.Contains(f, "|") })
-}
-
-// pairKey is the text pairsPred compares a stored pair with: both halves
-// with their ASCII letters lowered, joined by "|", as store.FoldedValue
-// gives the columns.
-func pairKey(left, right string) string {
-	return store.LowerASCII(left) + "|" + store.LowerASCII(right)
-}
-
-// pairsPred matches the attributes holding one of the pairs: col1 is
-// probed through its index by the set of left halves, and each row found
-// is checked against the set of whole pairs. Both sets are one parameter
-// however many terms there are. Neither half holds a "|", so a stored
-// value holding one (a non-composite value1, say) joins to a text with
-// two and matches no key.
-func (b *builder) pairsPred(p valuePairs, col1, col2 string) store.Cond {
-	slices.Sort(p.keys)
-	probe := b.st.InValues(col1, p.lefts)
-	pair := b.st.InStrings(b.st.FoldedValue(col1)+" || '|' || "+b.st.FoldedValue(col2), slices.Compact(p.keys))
-	return store.Cond{SQL: "(" + probe.SQL + " AND " + pair.SQL + ")", Args: append(probe.Args, pair.Args...)}
 }
 
 func (b *builder) likePred(v, col1, col2 string) store.Cond {

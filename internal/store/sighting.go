@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/cairn-intel/cairn/internal/misp"
 )
 
 // SightingInput is a sighting request: a target attribute (by id or uuid) or
@@ -71,18 +70,20 @@ func (s *Store) sightingTargets(ctx context.Context, a *Actor, in SightingInput)
 		}
 		return []Attribute{at}, nil
 	}
-	var forms []string
+	var vals []string
 	for _, v := range in.Values {
-		forms = append(forms, misp.SearchForms(v)...)
+		if strings.TrimSpace(v) != "" {
+			vals = append(vals, v)
+		}
 	}
-	if len(forms) == 0 {
+	if len(vals) == 0 {
 		return nil, invalidf("a sighting needs an attribute id or uuid, or values")
 	}
 	acc, args := a.AttributeAccess("a", "e")
-	by1, by2 := s.InValues("a.value1", forms), s.InValues("a.value2", forms)
+	match := s.ValuesMatch(vals, "a.value1", "a.value2")
 	q := `SELECT ` + AttributeColumns + ` FROM attributes a JOIN events e ON e.id = a.event_id
-		WHERE a.deleted = 0 AND (` + by1.SQL + ` OR (` + by2.SQL + ` AND a.value2 <> '')) AND ` + acc
-	return queryAll(ctx, s, s.Rebind(q), append(append(by1.Args, by2.Args...), args...), ScanAttribute)
+		WHERE a.deleted = 0 AND ` + match.SQL + ` AND ` + acc
+	return queryAll(ctx, s, s.Rebind(q), append(match.Args, args...), ScanAttribute)
 }
 
 // EventSightings lists the sightings of an event's attributes that the actor

@@ -147,3 +147,51 @@ func TestBlankSightingValueFindsNothing(t *testing.T) {
 		t.Errorf("a blank value reached %d attributes (err %v), want none", n, err)
 	}
 }
+
+// TestSightingsByValueMatchAsSearches adds sightings by value to composite
+// attributes: each value reaches the attributes a search for it finds, the
+// whole composite value as MISP shows it included, and an address and port
+// no attribute holds reaches none (it reached the address and every port).
+func TestSightingsByValueMatchAsSearches(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	if _, err := s.SaveEvent(ctx, a, event(t, `{"info": "composites", "Attribute": [
+		{"type": "ip-dst", "value": "198.18.5.5"},
+		{"type": "ip-dst|port", "value": "198.18.5.5|22"},
+		{"type": "filename|md5", "value": "Repro.exe|d41d8cd98f00b204e9800998ecf8427e"},
+		{"type": "domain|ip", "value": "repro.example|198.18.5.6"}]}`), SaveOptions{Mode: ModeCreate}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		value string
+		want  []string // value1 of the attributes sighted
+	}{
+		{"198.18.5.5|9999", nil},
+		{"198.18.5.5:9999", nil},
+		{"198.18.5.5|22", []string{"198.18.5.5"}},
+		{"198.18.5.5:22", []string{"198.18.5.5"}},
+		{"REPRO.EXE|D41D8CD98F00B204E9800998ECF8427E", []string{"Repro.exe"}},
+		{"repro.example|198.18.5.6", []string{"repro.example"}},
+		{"198.18.5.6", []string{"repro.example"}},
+	} {
+		targets, err := s.sightingTargets(ctx, a, SightingInput{Values: []string{tc.value}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, at := range targets {
+			got = append(got, at.Value1+"|"+at.Value2)
+		}
+		var want []string
+		for _, v := range tc.want {
+			for _, at := range targets {
+				if at.Value1 == v {
+					want = append(want, at.Value1+"|"+at.Value2)
+				}
+			}
+		}
+		if len(targets) != len(tc.want) || !slices.Equal(got, want) {
+			t.Errorf("sighting %q reached %q, want the attributes of value1 %q", tc.value, got, tc.want)
+		}
+	}
+}
