@@ -238,7 +238,9 @@ func (q *rowQuery) count(ctx context.Context) (int64, error) {
 func (q *rowQuery) rowOrder(needs rowNeeds) string {
 	switch {
 	case needs.byValue:
-		return "a.value1, a.value2, a.id"
+		// Bytes with ASCII letters lowered: the same order on both
+		// databases, equal values next to each other.
+		return q.st.FoldedValue("a.value1") + ", " + q.st.FoldedValue("a.value2") + ", a.id"
 	case q.scope == ScopeEvents:
 		return q.order + ", a.id"
 	}

@@ -497,3 +497,20 @@ func TestSplitURL(t *testing.T) {
 		}
 	}
 }
+
+// TestExportTextOrderIsTheSameOnBothDatabases exports values that the
+// databases' collations order differently: the text export sorts them by
+// their bytes with ASCII letters lowered, on either database, and writes a
+// value repeated in another case once per spelling.
+func TestExportTextOrderIsTheSameOnBothDatabases(t *testing.T) {
+	f := newExportFixture(t)
+	f.save(t, f.admin, `{"info": "textsort", "distribution": 1, "Attribute": [
+		{"type": "text", "value": "sortz"}, {"type": "text", "value": "sört"}, {"type": "text", "value": "sort_a"},
+		{"type": "text", "value": "SORT-C"}, {"type": "text", "value": "sorta"}, {"type": "text", "value": "sort-b"},
+		{"type": "text", "value": "sort-c"}, {"type": "text", "category": "Internal reference", "value": "sorta"}]}`, true)
+	_, body := f.export(t, f.admin, ScopeAttributes, `{"eventinfo": "textsort", "returnFormat": "text", "ignore": 1}`)
+	want := "sort-b\nSORT-C\nsort-c\nsort_a\nsorta\nsortz\nsört\n"
+	if body != want && body != strings.Replace(want, "SORT-C\nsort-c", "sort-c\nSORT-C", 1) {
+		t.Errorf("got\n%s\nwant\n%s", body, want)
+	}
+}

@@ -12,8 +12,9 @@ import (
 )
 
 // textWriter writes each value once, one a line. The rows come sorted by
-// value, so a repeat is always close to the value it repeats: only the
-// values of the current run of equal (case-folded) value1 are remembered.
+// value (its bytes, ASCII letters lowered), so a repeat is always next to
+// the value it repeats: only the values of the current run of equal
+// (case-folded) value1 are remembered.
 type textWriter struct{ seen dedupe }
 
 func openText(Params, ExportOptions) (formatWriter, rowNeeds, error) {
