@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-
 )
 
 // SightingInput is a sighting request: a target attribute (by id or uuid) or
