@@ -141,33 +141,19 @@ func TestCompositeTermsUseValueIndex(t *testing.T) {
 		for i := range n {
 			terms = append(terms, fmt.Sprintf("file-%d.exe|%064x", i, i))
 		}
-		c := b.attrPredMany("value", terms)
-		plan, err := f.st.QueryPlan(context.Background(), `SELECT a.id FROM attributes a JOIN events e ON e.id = a.event_id WHERE `+
-			c.SQL+` ORDER BY a.timestamp, a.uuid`, c.Args...)
-		if err != nil {
-			t.Fatal(err)
-		}
 		// The whole terms probe value1 and value2, the pairs value1 again:
 		// a branch of the OR without an index would make SQLite read the
 		// table through instead.
-		joined := strings.Join(plan, "; ")
-		if strings.Contains(joined, "SCAN a") || strings.Count(joined, "USING INDEX attributes_value1") != 2 {
-			t.Errorf("%d terms: plan %q does not probe the value1 index for the pairs", n, joined)
+		plan := attributePlan(t, f.st, b.attrPredMany("value", terms))
+		if strings.Contains(plan, "SCAN a") || strings.Count(plan, "USING INDEX attributes_value1") != 2 {
+			t.Errorf("%d terms: plan %q does not probe the value1 index for the pairs", n, plan)
 		}
 
 		// An event search starts from the same probes.
 		eb := &builder{ctx: context.Background(), st: f.st, a: f.viewer, scope: "events", p: Params{Value: Terms{OR: terms}}}
-		ec := eb.eventSelectCond()
-		plan, err = f.st.QueryPlan(context.Background(), `SELECT e.id FROM events e WHERE `+ec.SQL, ec.Args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		joined = strings.Join(plan, "; ")
-		scansEvents := slices.ContainsFunc(plan, func(step string) bool {
-			return step == "SCAN e" || strings.HasPrefix(step, "SCAN e ")
-		})
-		if scansEvents || strings.Contains(joined, "SCAN a") || strings.Count(joined, "USING INDEX attributes_value1") != 2 {
-			t.Errorf("events, %d terms: plan %q does not probe the value1 index for the pairs", n, joined)
+		plan, scansEvents := eventPlan(t, f.st, eb.eventSelectCond())
+		if scansEvents || strings.Contains(plan, "SCAN a") || strings.Count(plan, "USING INDEX attributes_value1") != 2 {
+			t.Errorf("events, %d terms: plan %q does not probe the value1 index for the pairs", n, plan)
 		}
 	}
 }

@@ -27,38 +27,14 @@ func TestLongEventListsMatchAsShortOnes(t *testing.T) {
 	for i := range 100 {
 		infos = append(infos, fmt.Sprintf("%%nothing-%d%%", i))
 	}
-	filters := []struct {
-		param   string
-		useful  []string
-		padding []string
-	}{
+	filters := []longFilter{
 		{"distribution", []string{"1", "5"}, numbers},
 		{"threat_level_id", []string{"2"}, numbers},
 		{"analysis", []string{"1"}, numbers},
 		{"sharinggroup", []string{"0"}, numbers},
 		{"eventinfo", []string{"Repeats", "%eyes%"}, infos},
 	}
-	actors := map[string]*store.Actor{"admin": f.admin, "viewer": f.viewer, "other": f.other}
-	for _, fl := range filters {
-		for _, op := range []string{"OR", "NOT"} {
-			short := map[string]any{fl.param: map[string][]string{op: fl.useful}}
-			long := map[string]any{fl.param: map[string][]string{op: append(slices.Clone(fl.useful), fl.padding...)}}
-			for name, a := range actors {
-				for _, scope := range []Scope{ScopeAttributes, ScopeEvents} {
-					want := searchUUIDs(t, f, a, scope, short)
-					got := searchUUIDs(t, f, a, scope, long)
-					if !slices.Equal(got, want) {
-						t.Errorf("%s %s, %s, scope %d: %d terms found %v, the useful %v alone %v",
-							fl.param, op, name, scope, len(fl.useful)+len(fl.padding), got, fl.useful, want)
-					}
-					if op == "OR" && name == "admin" && len(want) == 0 {
-						t.Errorf("%s, scope %d: the useful terms %v found nothing; the test would prove nothing",
-							fl.param, scope, fl.useful)
-					}
-				}
-			}
-		}
-	}
+	checkLongLists(t, f, filters)
 
 	// All at once, each number filter with its padding under OR and NOT:
 	// over 40,000 terms, more than a statement could bind one by one.

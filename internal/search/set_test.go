@@ -53,11 +53,7 @@ func TestLongListsMatchAsShortOnes(t *testing.T) {
 	for i := range cidrs {
 		cidrs[i] = fmt.Sprintf("10.%d.%d.0/24", i/256, i%256)
 	}
-	filters := []struct {
-		param   string
-		useful  []string
-		padding []string
-	}{
+	filters := []longFilter{
 		// Upper case: the set must compare as the column does.
 		{"value", []string{"EVIL.EXAMPLE", "192.0.2.1", "secret.example", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
 			padding("nothing-%d.invalid")},
@@ -70,8 +66,22 @@ func TestLongListsMatchAsShortOnes(t *testing.T) {
 		{"category", []string{"Payload delivery"}, paddingOf(1200, "No such category %d")},
 		{"value", []string{"%evil.example", "192.0.2.0/24"}, append(paddingOf(600, "%%nothing-%d.invalid"), cidrs...)},
 	}
-	actors := map[string]*store.Actor{"admin": f.admin, "viewer": f.viewer, "other": f.other}
+	checkLongLists(t, f, filters)
+}
 
+// longFilter is a filter's useful terms and the padding terms, which match
+// nothing, added to them.
+type longFilter struct {
+	param           string
+	useful, padding []string
+}
+
+// checkLongLists checks that each filter with its padding finds what its
+// useful terms find alone, as OR and as NOT, in both scopes, for actors who
+// see different parts of the fixture.
+func checkLongLists(t *testing.T, f *exportFixture, filters []longFilter) {
+	t.Helper()
+	actors := map[string]*store.Actor{"admin": f.admin, "viewer": f.viewer, "other": f.other}
 	for _, fl := range filters {
 		for _, op := range []string{"OR", "NOT"} {
 			short := map[string]any{fl.param: map[string][]string{op: fl.useful}}
@@ -81,11 +91,12 @@ func TestLongListsMatchAsShortOnes(t *testing.T) {
 					want := searchUUIDs(t, f, a, scope, short)
 					got := searchUUIDs(t, f, a, scope, long)
 					if !slices.Equal(got, want) {
-						t.Errorf("%s %s, %s, scope %d: %d terms found %v, the useful %d alone %v",
-							fl.param, op, name, scope, len(fl.useful)+len(fl.padding), got, len(fl.useful), want)
+						t.Errorf("%s %s, %s, scope %d: %d terms found %v, the useful %v alone %v",
+							fl.param, op, name, scope, len(fl.useful)+len(fl.padding), got, fl.useful, want)
 					}
 					if op == "OR" && name == "admin" && len(want) == 0 {
-						t.Errorf("%s, scope %d: the useful terms found nothing; the test would prove nothing", fl.param, scope)
+						t.Errorf("%s, scope %d: the useful terms %v found nothing; the test would prove nothing",
+							fl.param, scope, fl.useful)
 					}
 				}
 			}
@@ -146,16 +157,34 @@ func TestIdentifierFiltersUseIndexes(t *testing.T) {
 			"uuid":    b.attributeUUIDPred(refs),
 			"eventid": f.st.RefsCond("e", refs),
 		} {
-			plan, err := f.st.QueryPlan(context.Background(), `SELECT a.id FROM attributes a JOIN events e ON e.id = a.event_id WHERE `+
-				c.SQL+` ORDER BY a.timestamp, a.uuid`, c.Args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if joined := strings.Join(plan, "; "); strings.Contains(joined, "SCAN a") {
-				t.Errorf("%s, %d references: plan %q reads the attributes table through", name, 2*n, joined)
+			if plan := attributePlan(t, f.st, c); strings.Contains(plan, "SCAN a") {
+				t.Errorf("%s, %d references: plan %q reads the attributes table through", name, 2*n, plan)
 			}
 		}
 	}
+}
+
+// attributePlan returns SQLite's plan of an attribute search by c, a line.
+func attributePlan(t *testing.T, st *store.Store, c store.Cond) string {
+	t.Helper()
+	plan, err := st.QueryPlan(context.Background(), `SELECT a.id FROM attributes a JOIN events e ON e.id = a.event_id WHERE `+
+		c.SQL+` ORDER BY a.timestamp, a.uuid`, c.Args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "; ")
+}
+
+// eventPlan returns SQLite's plan of an event search by c, a line, and
+// whether it reads the events table through.
+func eventPlan(t *testing.T, st *store.Store, c store.Cond) (string, bool) {
+	t.Helper()
+	plan, err := st.QueryPlan(context.Background(), `SELECT e.id FROM events e WHERE `+c.SQL, c.Args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scans := slices.ContainsFunc(plan, func(step string) bool { return step == "SCAN e" || strings.HasPrefix(step, "SCAN e ") })
+	return strings.Join(plan, "; "), scans
 }
 
 // TestEventSearchByValuesStartsFromValues reads SQLite's plan of an event
@@ -175,15 +204,8 @@ func TestEventSearchByValuesStartsFromValues(t *testing.T) {
 		}
 		for name, a := range map[string]*store.Actor{"admin": f.admin, "viewer": f.viewer} {
 			b := &builder{ctx: context.Background(), st: f.st, a: a, scope: "events", p: Params{Value: Terms{OR: vals}}}
-			c := b.eventSelectCond()
-			plan, err := f.st.QueryPlan(context.Background(), `SELECT e.id FROM events e WHERE `+c.SQL, c.Args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, step := range plan {
-				if step == "SCAN e" || strings.HasPrefix(step, "SCAN e ") {
-					t.Errorf("%s, %d values: plan %q tests every event", name, n, strings.Join(plan, "; "))
-				}
+			if plan, scans := eventPlan(t, f.st, b.eventSelectCond()); scans {
+				t.Errorf("%s, %d values: plan %q tests every event", name, n, plan)
 			}
 		}
 	}

@@ -184,15 +184,5 @@ func scanRows(ctx context.Context, st *store.Store, q partQuery, fn func(store.A
 	if q.part {
 		return st.QueryPart(ctx, st.Rebind(q.sql), q.args, each)
 	}
-	rows, err := st.DB().QueryContext(ctx, st.Rebind(q.sql), q.args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return st.EachRow(ctx, st.Rebind(q.sql), q.args, each)
 }

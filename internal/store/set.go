@@ -80,7 +80,7 @@ func (postgresDialect) setArg(vals any) any { return vals }
 // for the same cores.
 func (s *Store) QueryPart(ctx context.Context, q string, args []any, fn func(RowScanner) error) error {
 	if s.dialect.name() != "postgres" {
-		return eachRowOf(ctx, s.db, q, args, fn)
+		return s.EachRow(ctx, q, args, fn)
 	}
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -94,6 +94,11 @@ func (s *Store) QueryPart(ctx context.Context, q string, args []any, fn func(Row
 		return err
 	}
 	return tx.Commit()
+}
+
+// EachRow runs a query (bound for the dialect) and calls fn with each row.
+func (s *Store) EachRow(ctx context.Context, q string, args []any, fn func(RowScanner) error) error {
+	return eachRowOf(ctx, s.db, q, args, fn)
 }
 
 // eachRowOf runs a query and calls fn with each row.
