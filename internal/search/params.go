@@ -141,6 +141,44 @@ func ParseRestSearch(
 	return p, nil
 }
 
+// listItems counts, without decoding the body, the entries its lists
+// could hold: the items of its JSON arrays and the "&&"-separated parts of
+// its strings. A body far over MaxTerms is refused on that count, before
+// decoding it would take tens of times its size in memory.
+func listItems(body []byte) int {
+	n := 0
+	var open []byte // the containers around the current byte
+	inString, escaped := false, false
+	for i, c := range body {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString && c == '"':
+			inString = false
+		case inString:
+			if c == '&' && i+1 < len(body) && body[i+1] == '&' {
+				n++
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			open = append(open, c)
+			if c == '[' {
+				n++
+			}
+		case c == ']' || c == '}':
+			if len(open) > 0 {
+				open = open[:len(open)-1]
+			}
+		case c == ',' && len(open) > 0 && open[len(open)-1] == '[':
+			n++
+		}
+	}
+	return n
+}
+
 // MaxTerms is the most list entries (values, uuids, tags...) one search
 // takes, all filters together: a hundred times the thousand-value searches
 // the speed aims name. Each entry costs memory several times its length on
@@ -485,6 +523,10 @@ func bodyObject(body []byte) (map[string]json.RawMessage, error) {
 		return nil, nil
 	}
 
+	if n := listItems(body); n > 2*MaxTerms {
+		return nil, &ParamError{Param: "filters", Reason: fmt.Sprintf(
+			"about %d list entries, at most %d are taken in one search; split it", n, MaxTerms)}
+	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil {
 		var syntax *json.SyntaxError
