@@ -55,6 +55,9 @@ func TestCompositeValueSearch(t *testing.T) {
 			[]string{"198.51.100.7|443"}},
 		{"an IPv6 address and port in brackets", "[2001:db8::7]:53", []string{"2001:db8::7|53"}},
 		{"a port no attribute has, with a colon", "198.51.100.7:9999", nil},
+		{"an IPv6 address in brackets and a port no attribute has, with a bar", "[2001:db8::7]|54", nil},
+		{"an IPv6 address in brackets and its port, with a bar", "[2001:DB8::7]|53", []string{"2001:db8::7|53"}},
+		{"a port written with a leading zero", "198.51.100.7|0443", []string{"198.51.100.7|443"}},
 		{"IPv6 half in a long form", "2001:0DB8:0:0::0007|53", []string{"2001:db8::7|53"}},
 		{"halves of two pairs crossed", []string{"198.51.100.7|53", "2001:db8::7|443"}, nil},
 		{"defanged half", "198.51.100[.]7|443", []string{"198.51.100.7|443"}},
@@ -74,6 +77,29 @@ func TestCompositeValueSearch(t *testing.T) {
 				t.Errorf("value %v: got %q, want %q", tt.value, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestCompositeTermsInOneColumn checks that value1 and value2 filters
+// compare their column with the term as written and its normal forms, but
+// not with one half of a composite term alone: value1 "192.0.2.1:443"
+// found the address with every port.
+func TestCompositeTermsInOneColumn(t *testing.T) {
+	f := newCompositeFixture(t)
+	for _, tc := range []struct {
+		param string
+		value string
+		want  []string
+	}{
+		{"value1", "198.51.100.7:443", nil},
+		{"value1", "198.51.100.7|443", nil},
+		{"value1", "198.51.100.7", []string{"198.51.100.7", "198.51.100.7|443", "198.51.100.7|8443"}},
+		{"value2", "198.51.100.7|443", nil},
+		{"value2", "443", []string{"198.51.100.7|443"}},
+	} {
+		if got := searchValues(t, f, f.viewer, map[string]any{tc.param: tc.value}); !slices.Equal(got, tc.want) {
+			t.Errorf("%s %q: got %q, want %q", tc.param, tc.value, got, tc.want)
+		}
 	}
 }
 

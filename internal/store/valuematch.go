@@ -18,12 +18,17 @@ import (
 func (s *Store) ValuesMatch(vals []string, col1, col2 string) Cond {
 	var exact []string
 	var pairs valuePairs
+	var alone valuePairs // pairs of the terms of a one-column filter: only their halves matter
 	for _, v := range vals {
 		forms := misp.SearchForms(v)
-		if col2 != "" {
-			if halves, ok := pairs.add(v, forms); ok {
-				forms = slices.DeleteFunc(forms, func(f string) bool { return slices.Contains(halves, f) })
-			}
+		into := &pairs
+		if col2 == "" {
+			into = &alone
+		}
+		if halves, ok := into.add(forms); ok {
+			// A half alone would ignore the other half (the address of
+			// "192.0.2.1|443" would find every port).
+			forms = slices.DeleteFunc(forms, func(f string) bool { return slices.Contains(halves, f) })
 		}
 		exact = append(exact, forms...)
 	}
@@ -53,33 +58,32 @@ type valuePairs struct {
 	keys  []string // pairKey of every pair of forms
 }
 
-// add files the pairs of a value holding exactly one "|" between two
-// non-empty halves, or stored in such a form (an address and port written
-// "192.0.2.1:443"), and returns the forms of its halves; ok is false when
-// it is not composite.
-func (p *valuePairs) add(v string, forms []string) (halves []string, ok bool) {
-	left, right, ok := strings.Cut(v, "|")
-	if !ok {
-		for _, f := range forms {
-			if left, right, ok = strings.Cut(f, "|"); ok {
-				break
+// add files the pairs of a composite value: each of its forms holding
+// exactly one "|" between two non-empty halves (the value as written,
+// "192.0.2.1|0443", and its normal forms, "192.0.2.1|443"; an address and
+// port written "192.0.2.1:443" or "[2001:db8::7]|53" has such a normal
+// form). It returns the forms of all the halves; ok is false when the value
+// is not composite.
+func (p *valuePairs) add(forms []string) (halves []string, ok bool) {
+	for _, f := range forms {
+		left, right, found := strings.Cut(f, "|")
+		if !found || strings.Contains(right, "|") {
+			continue
+		}
+		lefts, rights := halfForms(left), halfForms(right)
+		if len(lefts) == 0 || len(rights) == 0 {
+			continue
+		}
+		for _, l := range lefts {
+			p.lefts = append(p.lefts, l)
+			for _, r := range rights {
+				p.keys = append(p.keys, pairKey(l, r))
 			}
 		}
+		halves = append(append(halves, lefts...), rights...)
+		ok = true
 	}
-	if !ok || strings.Contains(right, "|") {
-		return nil, false
-	}
-	lefts, rights := halfForms(left), halfForms(right)
-	if len(lefts) == 0 || len(rights) == 0 {
-		return nil, false
-	}
-	for _, l := range lefts {
-		p.lefts = append(p.lefts, l)
-		for _, r := range rights {
-			p.keys = append(p.keys, pairKey(l, r))
-		}
-	}
-	return append(lefts, rights...), true
+	return halves, ok
 }
 
 // halfForms returns the stored forms of one half of a composite value. A

@@ -195,3 +195,25 @@ func TestSightingsByValueMatchAsSearches(t *testing.T) {
 		}
 	}
 }
+
+// TestSightingsByBracketedAddressAndPort adds sightings by an IPv6 address
+// in brackets and a port: only the composite with that port is reached,
+// never the bare address nor another port.
+func TestSightingsByBracketedAddressAndPort(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	if _, err := s.SaveEvent(ctx, a, event(t, `{"info": "v6", "Attribute": [
+		{"type": "ip-src", "value": "2001:db8::7"}, {"type": "ip-src|port", "value": "2001:db8::7|53"}]}`),
+		SaveOptions{Mode: ModeCreate}); err != nil {
+		t.Fatal(err)
+	}
+	for value, want := range map[string]int{"[2001:db8::7]|54": 0, "[2001:db8::7]|53": 1, "[2001:db8::7]:53": 1} {
+		targets, err := s.sightingTargets(ctx, a, SightingInput{Values: []string{value}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(targets) != want || want == 1 && targets[0].Value2 != "53" {
+			t.Errorf("sighting %q reached %d attributes %v, want %d (the composite with port 53)", value, len(targets), targets, want)
+		}
+	}
+}
