@@ -45,36 +45,78 @@ func (b *builder) attrPredMany(filter string, vals []string) store.Cond {
 	case "value2":
 		return b.valuesPred(vals, "a.value2", "", false)
 	}
-	if col, ok := exactColumns[filter]; ok {
-		return b.exactOrLike(col, filter == "type", vals)
+	if c, ok := exactColumns[filter]; ok {
+		return b.exactOrLike(c.col, c.kind, vals)
 	}
 	return never
 }
 
 // exactColumns are the attribute filters matched by equality, or by LIKE
 // for a term holding %.
-var exactColumns = map[string]string{
-	"type": "a.type", "category": "a.category", "comment": "a.comment", "object_relation": "a.object_relation",
+var exactColumns = map[string]struct {
+	col  string
+	kind exactKind
+}{
+	"type": {"a.type", exactType}, "category": {"a.category", exactCategory},
+	"comment": {"a.comment", exactText}, "object_relation": {"a.object_relation", exactText},
+}
+
+// exactKind says how an exact term compares with its column. Each ignores
+// the case of ASCII letters, as values do and LIKE terms always did.
+type exactKind int
+
+const (
+	exactText     exactKind = iota // free text: compared with its ASCII letters lowered
+	exactType                      // an attribute type, read as the type it names
+	exactCategory                  // a category, read as the category it names
+)
+
+// typeNames and categoryNames map the lower-cased names of the attribute
+// types and categories to the names as stored, so that a term in another
+// case still probes the type index.
+var typeNames, categoryNames = lowerNames(misp.TypeNames()), lowerNames(misp.Categories())
+
+func lowerNames(names []string) map[string]string {
+	m := make(map[string]string, len(names))
+	for _, n := range names {
+		m[strings.ToLower(n)] = n
+	}
+	return m
 }
 
 // exactOrLike matches col against the terms: the exact ones as one set
 // (one parameter however many), the ones holding % each by LIKE. For types,
 // email-src and email-dst also find MISP's older type email.
-func (b *builder) exactOrLike(col string, isType bool, vals []string) store.Cond {
+func (b *builder) exactOrLike(col string, kind exactKind, vals []string) store.Cond {
 	var exact []string
 	var ors []store.Cond
 	for _, v := range vals {
-		switch {
-		case strings.Contains(v, "%"):
+		if strings.Contains(v, "%") {
 			ors = append(ors, store.Cond{SQL: b.st.Like(col), Args: []any{v}})
-		case isType && (v == "email-src" || v == "email-dst"):
-			exact = append(exact, v, "email")
-		default:
-			exact = append(exact, v)
+			continue
 		}
+		switch kind {
+		case exactType:
+			if name, ok := typeNames[strings.ToLower(v)]; ok {
+				v = name
+			}
+			if v == "email-src" || v == "email-dst" {
+				exact = append(exact, "email")
+			}
+		case exactCategory:
+			if name, ok := categoryNames[strings.ToLower(v)]; ok {
+				v = name
+			}
+		case exactText:
+			v = store.LowerASCII(v)
+		}
+		exact = append(exact, v)
 	}
 	if len(exact) > 0 {
 		slices.Sort(exact)
+		if kind == exactText {
+			col = b.st.FoldedValue(col)
+		}
 		ors = append(ors, b.st.InStrings(col, slices.Compact(exact)))
 	}
 	return anyOf(ors)
@@ -236,7 +278,7 @@ func (b *builder) eventCond() []store.Cond {
 	p := b.p
 	parts := []store.Cond{
 		termsCondMany(p.EventID, func(refs []string) store.Cond { return b.st.RefsCond("e", refs) }),
-		termsCondMany(p.EventInfo, func(vals []string) store.Cond { return b.exactOrLike("e.info", false, vals) }),
+		termsCondMany(p.EventInfo, func(vals []string) store.Cond { return b.exactOrLike("e.info", exactText, vals) }),
 		termsCondMany(p.ThreatLevel, func(vals []string) store.Cond { return b.intsPred("e.threat_level_id", vals) }),
 		termsCondMany(p.Analysis, func(vals []string) store.Cond { return b.intsPred("e.analysis", vals) }),
 		b.orgCond(),
