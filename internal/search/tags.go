@@ -9,14 +9,10 @@ import (
 
 // resolveTags turns tag terms into tag ids. ok is false when nothing exists.
 func (b *builder) resolveTags(terms []string) ([]int64, bool) {
-	var ids []int64
-	for _, t := range terms {
-		found, err := b.st.TagIDsMatching(b.ctx, t)
-		if err != nil {
-			b.none = true // a failed lookup must never widen the result
-			return nil, false
-		}
-		ids = append(ids, found...)
+	ids, err := b.st.TagIDsMatchingAny(b.ctx, terms)
+	if err != nil {
+		b.none = true // a failed lookup must never widen the result
+		return nil, false
 	}
 	return ids, len(ids) > 0
 }

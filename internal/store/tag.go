@@ -229,6 +229,42 @@ func (s *Store) TagIDsMatching(ctx context.Context, term string) ([]int64, error
 	return scanIDs(rows)
 }
 
+// TagIDsMatchingAny returns the ids of the tags matching any of the terms,
+// each read as TagIDsMatching reads it: the ids and exact names in one
+// statement (a search may name thousands), each pattern in its own.
+func (s *Store) TagIDsMatchingAny(ctx context.Context, terms []string) ([]int64, error) {
+	var ids []int64
+	var names []string
+	var out []int64
+	for _, term := range terms {
+		term = strings.TrimSpace(term)
+		if id, err := strconv.ParseInt(term, 10, 64); err == nil {
+			ids = append(ids, id)
+		} else if strings.Contains(term, "%") {
+			found, err := s.TagIDsMatching(ctx, term)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, found...)
+		} else {
+			names = append(names, strings.ToLower(term))
+		}
+	}
+	if len(ids) > 0 || len(names) > 0 {
+		c := Or(s.InInts("id", ids), s.InStrings("lower(name)", names))
+		rows, err := s.db.QueryContext(ctx, s.Rebind(`SELECT id FROM tags WHERE `+c.SQL), c.Args...)
+		if err != nil {
+			return nil, err
+		}
+		found, err := scanIDs(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
 // tagForAttach finds the tag to attach or detach; a tag named for attaching
 // that does not exist yet is created when the actor may create tags (and
 // the taxonomy policy allows the name), as MISP's addTag does.

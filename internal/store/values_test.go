@@ -217,3 +217,37 @@ func TestSightingsByBracketedAddressAndPort(t *testing.T) {
 		}
 	}
 }
+
+// TestTagIDsMatchingAny resolves tag terms of every kind at once: ids,
+// names in any case and patterns, among thousands that match nothing, as
+// TagIDsMatching resolves them one by one.
+func TestTagIDsMatchingAny(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	var want []int64
+	for _, name := range []string{"tlp:amber", "kill-chain:c2", "osint:source-type=\"blog-post\""} {
+		tag, err := s.SaveTag(ctx, a, Tag{Name: name, Colour: "#ffffff", Exportable: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, tag.ID)
+	}
+	terms := []string{"TLP:AMBER", fmt.Sprint(want[1]), "osint:%"}
+	for i := range 3000 {
+		terms = append(terms, fmt.Sprintf("nothing:%d", i), fmt.Sprint(100000+i))
+	}
+	got, err := s.TagIDsMatchingAny(ctx, terms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if !slices.Equal(slices.Compact(got), want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	for _, term := range terms[:3] {
+		one, err := s.TagIDsMatching(ctx, term)
+		if err != nil || len(one) != 1 {
+			t.Errorf("TagIDsMatching(%q) = %v, %v; want one tag", term, one, err)
+		}
+	}
+}
