@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -72,7 +73,7 @@ func (o correlateOpts) check(cmd *cobra.Command) error {
 	if cmd.Flags().Changed("top") && o.top < 1 {
 		return fmt.Errorf("--top: give a number of values of at least 1, not %d", o.top)
 	}
-	if cmd.Flags().Changed("cidr") && o.cidr != "on" && o.cidr != "off" {
+	if cmd.Flags().Changed("cidr") && !strings.EqualFold(o.cidr, "on") && !strings.EqualFold(o.cidr, "off") {
 		return fmt.Errorf("--cidr: say on or off, not %q", o.cidr)
 	}
 	if cmd.Flags().Changed("cap") && o.limit < 1 {
@@ -88,8 +89,12 @@ func (o correlateOpts) check(cmd *cobra.Command) error {
 		}
 	}
 	for _, t := range o.enable {
-		if _, ok := misp.LookupType(strings.TrimSpace(t)); !ok {
-			return fmt.Errorf("--enable-type: unknown attribute type %q", strings.TrimSpace(t))
+		t = strings.TrimSpace(t)
+		if _, ok := misp.LookupType(t); !ok {
+			return fmt.Errorf("--enable-type: unknown attribute type %q", t)
+		}
+		if slices.ContainsFunc(o.disable, func(d string) bool { return strings.TrimSpace(d) == t }) {
+			return fmt.Errorf("--enable-type and --disable-type both name %q: say which", t)
 		}
 	}
 	return nil
@@ -99,7 +104,7 @@ func runCorrelate(cmd *cobra.Command, st *store.Store, o correlateOpts) error {
 	ctx := cmd.Context()
 	out := cmd.OutOrStdout()
 	if cmd.Flags().Changed("cidr") {
-		if err := st.SetCorrelationCIDR(ctx, o.cidr == "on"); err != nil {
+		if err := st.SetCorrelationCIDR(ctx, strings.EqualFold(o.cidr, "on")); err != nil {
 			return err
 		}
 	}

@@ -95,6 +95,7 @@ func TestCorrelateRebuildAndStatus(t *testing.T) {
 		{"unknown type", []string{"correlate", "--disable-type", "nonsense"}, 1},
 		{"drain", []string{"correlate", "--drain"}, 0},
 		{"cidr on", []string{"correlate", "--cidr", "on"}, 0},
+		{"cidr in capitals", []string{"correlate", "--cidr", "OFF"}, 0},
 		{"cidr maybe", []string{"correlate", "--cidr", "maybe"}, 1},
 	}
 	for _, tc := range cases {
@@ -116,6 +117,7 @@ func TestCorrelateRefusedChangesNothing(t *testing.T) {
 		{"correlate", "--cidr", "on", "--disable-type", "nonsense"},
 		{"correlate", "--cap", "7", "--disable-type", "comment"},
 		{"correlate", "--cap", "7", "--enable-type", "nonsense"},
+		{"correlate", "--cidr", "on", "--disable-type", "domain", "--enable-type", "domain"},
 	} {
 		captureStderr(t, func() {
 			if code := Run(append(args, base...)); code == 0 {

@@ -120,13 +120,19 @@ func openCSV(p Params, _ ExportOptions) (formatWriter, rowNeeds, error) {
 			names = append(slices.Clone(csvDefault), csvContext...)
 		}
 	}
-	w := &csvWriter{names: names, noHeader: p.Headerless}
+	w := &csvWriter{noHeader: p.Headerless}
 	needs := rowNeeds{full: true}
+	seen := map[string]bool{}
 	for _, n := range names {
 		c, ok := csvColumns[strings.ToLower(n)]
 		if !ok {
 			return nil, needs, &ParamError{Param: "requested_attributes", Reason: "no column " + strconv.Quote(n)}
 		}
+		if seen[strings.ToLower(n)] {
+			continue // a column named twice is written once
+		}
+		seen[strings.ToLower(n)] = true
+		w.names = append(w.names, n)
 		w.cols = append(w.cols, c)
 		needs.object = needs.object || c.needs.object
 		needs.context = needs.context || c.needs.context

@@ -514,3 +514,15 @@ func TestExportTextOrderIsTheSameOnBothDatabases(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", body, want)
 	}
 }
+
+// TestExportCSVColumnNamedTwice asks for a column several times, in two
+// cases: it is written once, where it was first asked for.
+func TestExportCSVColumnNamedTwice(t *testing.T) {
+	f := newExportFixture(t)
+	_, body := f.export(t, f.admin, ScopeAttributes,
+		`{"returnFormat": "csv", "requested_attributes": ["uuid", "type", "UUID", "uuid", "type"], "type": "domain"}`)
+	header, _, _ := strings.Cut(body, "\n")
+	if header != "uuid,type" {
+		t.Errorf("header %q, want uuid,type", header)
+	}
+}
