@@ -207,7 +207,11 @@ func printCorrelation(cmd *cobra.Command, st *store.Store, o correlateOpts) erro
 	if o.asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"stats": stats, "disabled_types": cs.DisabledTypes, "cidr": cs.CIDR, "top": top})
+		disabled := cs.DisabledTypes
+		if disabled == nil {
+			disabled = []string{} // a list either way, before any change too
+		}
+		return enc.Encode(map[string]any{"stats": stats, "disabled_types": disabled, "cidr": cs.CIDR, "top": top})
 	}
 	writeCorrelationStatus(out, stats, cs, top)
 	return nil

@@ -143,3 +143,21 @@ func TestCorrelateRefusedChangesNothing(t *testing.T) {
 		t.Errorf("after refused commands: cidr %v, cap %d; want off and the default 100\n%s", status.CIDR, status.Stats.Cap, out)
 	}
 }
+
+// TestCorrelateJSONListsNoDisabledTypes checks that the JSON status gives
+// the excluded types as a list before any was excluded, not null.
+func TestCorrelateJSONListsNoDisabledTypes(t *testing.T) {
+	data := newInstance(t)
+	out := captureStdout(t, func() {
+		if code := Run([]string{"correlate", "--json", "--data", data, "--log-level", "error"}); code != 0 {
+			t.Fatalf("correlate --json: exit code %d", code)
+		}
+	})
+	var status map[string]json.RawMessage
+	if err := json.Unmarshal(out, &status); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got := string(status["disabled_types"]); got != "[]" {
+		t.Errorf("disabled_types: got %s, want []", got)
+	}
+}
