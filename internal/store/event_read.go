@@ -361,24 +361,54 @@ func (s *Store) AttachAttributeDetails(ctx context.Context, a *Actor, attrs []At
 		idx[at.ID] = i
 		ids = append(ids, at.ID)
 	}
-	for start := 0; start < len(ids); start += detailChunk {
-		chunk := ids[start:min(start+detailChunk, len(ids))]
+	details := func(chunk []int64) error {
 		if err := s.attributeTags(ctx, chunk, opts, func(id int64, t Tag) {
 			attrs[idx[id]].Tag = append(attrs[idx[id]].Tag, t)
 		}); err != nil {
 			return err
 		}
 		if opts.NoSightings {
-			continue
+			return nil
 		}
-		if err := s.sightingsOf(ctx, a, chunk, func(sg Sighting) {
+		return s.sightingsOf(ctx, a, chunk, func(sg Sighting) {
 			attrs[idx[sg.AttributeID]].Sighting = append(attrs[idx[sg.AttributeID]].Sighting, sg)
-		}); err != nil {
-			return err
+		})
+	}
+	size := detailChunk
+	if len(ids) >= 2*detailParallelMin {
+		size = min(size, (len(ids)+1)/2)
+	}
+	var chunks [][]int64
+	for start := 0; start < len(ids); start += size {
+		chunks = append(chunks, ids[start:min(start+size, len(ids))])
+	}
+	if len(chunks) == 1 {
+		return details(chunks[0])
+	}
+	// Two chunks at a time, on connections of their own: each chunk's
+	// attributes are its own, so their details are filled without a lock.
+	for i := 0; i < len(chunks); i += 2 {
+		pair := chunks[i:min(i+2, len(chunks))]
+		errs := make(chan error, len(pair))
+		for _, chunk := range pair {
+			go func() { errs <- details(chunk) }()
+		}
+		var first error
+		for range pair { // both finish before the attributes go back to the caller
+			if err := <-errs; err != nil && first == nil {
+				first = err
+			}
+		}
+		if first != nil {
+			return first
 		}
 	}
 	return nil
 }
+
+// detailParallelMin is the fewest attributes whose tags and sightings are
+// read in two halves at once.
+const detailParallelMin = 1_000
 
 const tagColumns = `t.id, t.name, t.colour, t.exportable, t.org_id, t.user_id, t.hide_tag, t.numerical_value,
 	t.is_galaxy, t.is_custom_galaxy, t.local_only`

@@ -251,3 +251,56 @@ func TestTagIDsMatchingAny(t *testing.T) {
 		}
 	}
 }
+
+// TestAttributeDetailsInHalves attaches the tags of more attributes than
+// are read in one piece: they are read in two halves at once, and each
+// attribute gets its own tags, in order, as when read in one.
+func TestAttributeDetailsInHalves(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	n := 2*detailParallelMin + 7
+	var attrs []string
+	for i := range n {
+		tags := `[{"name": "half:one"}]`
+		if i%3 == 0 {
+			tags = `[{"name": "half:two"}, {"name": "half:one"}]`
+		}
+		attrs = append(attrs, fmt.Sprintf(`{"type": "domain", "value": "d%d.example", "Tag": %s}`, i, tags))
+	}
+	res, err := s.SaveEvent(ctx, a, event(t, `{"info": "many", "Attribute": [`+strings.Join(attrs, ",")+`]}`),
+		SaveOptions{Mode: ModeCreate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.EventByRef(ctx, a, res.UUID, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := slices.Clone(e.Attribute)
+	for i := range got {
+		got[i].Tag = nil
+	}
+	if err := s.AttachAttributeDetails(ctx, a, got, LoadOptions{NoSightings: true}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Fatalf("%d attributes, want %d", len(got), n)
+	}
+	for i, at := range got {
+		var names []string
+		for _, tag := range at.Tag {
+			names = append(names, tag.Name)
+		}
+		var k int
+		if _, err := fmt.Sscanf(at.Value1, "d%d.example", &k); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"half:one"}
+		if k%3 == 0 {
+			want = []string{"half:two", "half:one"}
+		}
+		if !slices.Equal(names, want) {
+			t.Fatalf("attribute %d (%s): tags %v, want %v", i, at.Value1, names, want)
+		}
+	}
+}
