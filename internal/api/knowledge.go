@@ -14,6 +14,7 @@ import (
 
 	"github.com/cairn-intel/cairn/internal/galaxy"
 	"github.com/cairn-intel/cairn/internal/misp"
+	"github.com/cairn-intel/cairn/internal/search"
 	"github.com/cairn-intel/cairn/internal/store"
 	"github.com/cairn-intel/cairn/internal/taxonomy"
 	"github.com/cairn-intel/cairn/internal/warninglist"
@@ -310,9 +311,15 @@ func (s *Server) warninglistsCheckValue(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := search.CheckListSize(q.body); err != nil {
+		return nil, err
+	}
 	var values stringList
 	if err := decode(q.body, "Warninglist", &values); err != nil {
 		return nil, err
+	}
+	if len(values) > search.MaxTerms {
+		return nil, badRequest(fmt.Sprintf("%d values, at most %d are checked in one request; split it", len(values), search.MaxTerms))
 	}
 	m := k.Warninglists.Matcher()
 	out := map[string][]map[string]string{}

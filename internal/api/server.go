@@ -267,20 +267,24 @@ func (s *Server) readBody(q *request) error {
 	if q.r.Body == nil || q.r.Method == http.MethodGet || q.r.Method == http.MethodHead {
 		return nil
 	}
-	var body io.Reader = http.MaxBytesReader(q.w, q.r.Body, s.cfg.MaxBody)
+	limit := s.cfg.MaxBody
+	if isQuery(q.r.URL.Path) {
+		limit = min(limit, maxQueryBody)
+	}
+	var body io.Reader = http.MaxBytesReader(q.w, q.r.Body, limit)
 	if strings.EqualFold(q.r.Header.Get("Content-Encoding"), "gzip") {
 		gz, err := gzip.NewReader(body)
 		if err != nil {
 			return badRequest("the body is not valid gzip")
 		}
 		defer gz.Close()
-		body = io.LimitReader(gz, s.cfg.MaxBody+1)
+		body = io.LimitReader(gz, limit+1)
 	}
 	b, err := io.ReadAll(body)
 	var tooBig *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooBig) || int64(len(b)) > s.cfg.MaxBody:
-		return &httpError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("the body is larger than %d bytes", s.cfg.MaxBody)}
+	case errors.As(err, &tooBig) || int64(len(b)) > limit:
+		return &httpError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("the body is larger than %d bytes", limit)}
 	case err != nil:
 		return badRequest("could not read the body")
 	case !utf8.Valid(b):
@@ -290,6 +294,24 @@ func (s *Server) readBody(q *request) error {
 	}
 	q.body = b
 	return nil
+}
+
+// maxQueryBody caps the bodies of the requests that only ask (searches,
+// sightings and warninglist checks by value): 32 MiB holds far more than the
+// 100,000 list entries a search takes, and a body decompressed to the cap
+// of writes (MaxBody, for events with attachments) would take twice that
+// in memory before being refused.
+const maxQueryBody = 32 << 20
+
+// isQuery reports whether a request path is one of those queries.
+func isQuery(path string) bool {
+	p := strings.ToLower(path)
+	for _, q := range []string{"/restsearch", "/events/index", "/sightings/add", "/warninglists/checkvalue"} {
+		if strings.Contains(p, q) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkArguments refuses path segments, named parameters and query values

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/cairn-intel/cairn/internal/misp"
+	"github.com/cairn-intel/cairn/internal/search"
 	"github.com/cairn-intel/cairn/internal/store"
 )
 
@@ -20,9 +22,15 @@ func (s *Server) sightingAdd(q *request) (any, error) {
 		Time   misp.String   `json:"time"`
 	}
 	if len(q.body) > 0 {
+		if err := search.CheckListSize(q.body); err != nil {
+			return nil, err
+		}
 		if err := decode(q.body, "Sighting", &body); err != nil {
 			return nil, err
 		}
+	}
+	if len(body.Values) > search.MaxTerms {
+		return nil, badRequest(fmt.Sprintf("%d values, at most %d are taken in one request; split it", len(body.Values), search.MaxTerms))
 	}
 	in := store.SightingInput{AttributeRef: q.arg(0), Type: int64(body.Type), Source: string(body.Source), Timestamp: int64(body.TS)}
 	if in.AttributeRef == "" {

@@ -141,6 +141,17 @@ func ParseRestSearch(
 	return p, nil
 }
 
+// CheckListSize refuses, before it is decoded, a request body whose lists
+// hold far more entries than MaxTerms (see listItems): a search, or any
+// request that looks values up the way a search does.
+func CheckListSize(body []byte) error {
+	if n := listItems(body); n > 2*MaxTerms {
+		return &ParamError{Param: "filters", Reason: fmt.Sprintf(
+			"about %d list entries, at most %d are taken in one request; split it", n, MaxTerms)}
+	}
+	return nil
+}
+
 // listItems counts, without decoding the body, the entries its lists
 // could hold: the items of its JSON arrays and the "&&"-separated parts of
 // its strings. A body far over MaxTerms is refused on that count, before
@@ -158,8 +169,8 @@ func listItems(body []byte) int {
 		case inString && c == '"':
 			inString = false
 		case inString:
-			if c == '&' && i+1 < len(body) && body[i+1] == '&' {
-				n++
+			if c == '&' && i+1 < len(body) && body[i+1] == '&' && (i == 0 || body[i-1] != '&') {
+				n++ // a run of & counts once, as "&&" splits it once
 			}
 		case c == '"':
 			inString = true
@@ -523,9 +534,8 @@ func bodyObject(body []byte) (map[string]json.RawMessage, error) {
 		return nil, nil
 	}
 
-	if n := listItems(body); n > 2*MaxTerms {
-		return nil, &ParamError{Param: "filters", Reason: fmt.Sprintf(
-			"about %d list entries, at most %d are taken in one search; split it", n, MaxTerms)}
+	if err := CheckListSize(body); err != nil {
+		return nil, err
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil {
