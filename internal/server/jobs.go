@@ -22,6 +22,7 @@ import (
 // unless it is PerNode; see package jobs.
 func registerJobs(r *jobs.Runner, st *store.Store, c Config, knowSync *knowledgeSync) {
 	r.Register(jobs.Job{Name: "prune_nodes", Every: time.Hour, Run: pruneNodes(st)})
+	r.Register(jobs.Job{Name: "planner_statistics", Every: 10 * time.Minute, Run: refreshStatistics(st)})
 	r.Register(jobs.Job{Name: "reload_knowledge", Every: c.Heartbeat, PerNode: true, Run: knowSync.run})
 }
 
@@ -63,6 +64,18 @@ func pruneNodes(st *store.Store) jobs.Func {
 			return "", err
 		}
 		return fmt.Sprintf("%d nodes not seen for %s forgotten", n, nodeRetention), nil
+	}
+}
+
+// refreshStatistics keeps the planner's statistics in step with tables
+// that grow while the server runs (see store.RefreshStatistics).
+func refreshStatistics(st *store.Store) jobs.Func {
+	return func(ctx context.Context) (string, error) {
+		tables, err := st.RefreshStatistics(ctx)
+		if err != nil || len(tables) == 0 {
+			return "", err
+		}
+		return "analysed " + strings.Join(tables, ", "), nil
 	}
 }
 

@@ -233,6 +233,33 @@ func (s *Store) Optimize(ctx context.Context, full bool) error {
 	return err
 }
 
+// RefreshStatistics refreshes the planner's statistics of the tables that
+// changed much since they were last gathered, and returns their names. A
+// server that started on an empty database otherwise plans with the
+// numbers of an empty database for as long as it runs (SQLite gathers
+// them only when asked; PostgreSQL's autovacuum may be off): a csv export
+// of 11,000 attributes took 93 s so planned, 0.2 s after an ANALYZE.
+// SQLite's PRAGMA optimize picks the tables itself; on PostgreSQL a table
+// is analysed once a tenth of its rows (and at least 500) changed, about
+// autovacuum's own rule.
+func (s *Store) RefreshStatistics(ctx context.Context) ([]string, error) {
+	if s.dialect.name() == "sqlite" {
+		return nil, s.Optimize(ctx, false)
+	}
+	tables, err := queryAll(ctx, s, `SELECT relname FROM pg_stat_user_tables
+		WHERE n_mod_since_analyze >= 500 AND n_mod_since_analyze >= n_live_tup / 10 ORDER BY relname`, nil,
+		func(r rowScanner) (name string, err error) { err = r.Scan(&name); return })
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tables {
+		if _, err := s.db.ExecContext(ctx, `ANALYZE `+pgx.Identifier{t}.Sanitize()); err != nil {
+			return nil, err
+		}
+	}
+	return tables, nil
+}
+
 // scanIDs reads a one-column result of ids and closes the rows.
 func scanIDs(rows *sql.Rows) ([]int64, error) {
 	defer rows.Close()

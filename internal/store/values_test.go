@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestValuesIgnoreASCIICase stores values in mixed case and looks them up
@@ -302,5 +303,47 @@ func TestAttributeDetailsInHalves(t *testing.T) {
 		if !slices.Equal(names, want) {
 			t.Fatalf("attribute %d (%s): tags %v, want %v", i, at.Value1, names, want)
 		}
+	}
+}
+
+// TestRefreshStatisticsAfterGrowth grows a table past its statistics and
+// refreshes them: on PostgreSQL the grown tables are analysed and named,
+// and a second refresh finds nothing left to do; on SQLite PRAGMA optimize
+// runs.
+func TestRefreshStatisticsAfterGrowth(t *testing.T) {
+	s, a := newTestStore(t)
+	ctx := context.Background()
+	if _, err := s.RefreshStatistics(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var attrs []string
+	for i := range 1200 {
+		attrs = append(attrs, fmt.Sprintf(`{"type": "domain", "value": "grow%d.example"}`, i))
+	}
+	if _, err := s.SaveEvent(ctx, a, event(t, `{"info": "growth", "Attribute": [`+strings.Join(attrs, ",")+`]}`),
+		SaveOptions{Mode: ModeCreate}); err != nil {
+		t.Fatal(err)
+	}
+	tables, err := s.RefreshStatistics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Dialect() == "sqlite" {
+		return
+	}
+	if !slices.Contains(tables, "attributes") {
+		// The counters of the statistics collector reach the view when the
+		// writing backend reports them; give them a moment.
+		time.Sleep(time.Second)
+		if tables, err = s.RefreshStatistics(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Contains(tables, "attributes") {
+		t.Errorf("after 1,200 new attributes the refresh analysed %v, want attributes among them", tables)
+	}
+	again, err := s.RefreshStatistics(ctx)
+	if err != nil || slices.Contains(again, "attributes") {
+		t.Errorf("a second refresh: %v, %v; want attributes left alone", again, err)
 	}
 }
