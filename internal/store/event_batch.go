@@ -41,11 +41,11 @@ func (b *writeBatch) keep(w *eventWriter) {
 }
 
 // planImport lets PostgreSQL keep the plans of the write path's prepared
-// statements for the rest of tx. The store has it plan every statement for
-// its parameters (plan_cache_mode, see OpenPostgres), which searches need;
-// in an import that replanned the foreign-key checks of every inserted row
-// as well, a fifth of the server's time. The look-ups whose best plan
-// depends on their values go unprepared (eachUUIDChunk).
+// statements for the rest of tx, whatever plan_cache_mode the database URL
+// sets (see OpenPostgres): planning every statement for its parameters
+// replanned the foreign-key checks of every inserted row as well, a fifth
+// of the server's time in an import. The look-ups whose best plan depends
+// on their values go unprepared (eachUUIDChunk).
 func (s *Store) planImport(ctx context.Context, tx *sql.Tx) error {
 	if s.dialect.name() != "postgres" {
 		return nil

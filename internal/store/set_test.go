@@ -58,20 +58,58 @@ func TestShortSetsStayInLists(t *testing.T) {
 	}
 }
 
-// TestPostgresPlansWithParameters checks that the pool's connections plan
-// each statement with its parameters: a generic plan of a value set
-// compares every row with every value instead of probing the set.
-func TestPostgresPlansWithParameters(t *testing.T) {
+// TestPostgresKeepsGenericPlansOfSets checks that the pool's connections
+// use PostgreSQL's own plan cache mode, and that a generic plan of a search
+// for a set of values still probes the value index for each value (with
+// the ICU collation it compared every row with every value, which is why
+// Cairn once planned every statement anew).
+func TestPostgresKeepsGenericPlansOfSets(t *testing.T) {
 	s, _ := newTestStore(t)
 	if s.Dialect() != "postgres" {
 		t.Skip("a PostgreSQL setting")
 	}
+	ctx := context.Background()
 	var mode string
-	if err := s.db.QueryRowContext(context.Background(), `SHOW plan_cache_mode`).Scan(&mode); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SHOW plan_cache_mode`).Scan(&mode); err != nil {
 		t.Fatal(err)
 	}
-	if mode != "force_custom_plan" {
-		t.Errorf("plan_cache_mode is %q, want force_custom_plan", mode)
+	if mode != "auto" {
+		t.Errorf("plan_cache_mode is %q, want PostgreSQL's auto", mode)
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var vals []string
+	for i := range 3 * setMin {
+		vals = append(vals, fmt.Sprintf("value-%d.example", i))
+	}
+	c := s.InValues("a.value1", vals)
+	for _, q := range []string{`SET plan_cache_mode = force_generic_plan`, `SET enable_seqscan = off`,
+		`PREPARE generic_set(text[]) AS SELECT a.id FROM attributes a WHERE ` + s.Rebind(c.SQL)} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	defer conn.ExecContext(ctx, `DEALLOCATE generic_set; RESET plan_cache_mode; RESET enable_seqscan`)
+	// EXPLAIN takes no parameters: the set goes as an array literal (the
+	// values hold no quotes, commas or braces).
+	rows, err := conn.QueryContext(ctx, `EXPLAIN EXECUTE generic_set('{`+strings.Join(vals, ",")+`}')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, strings.TrimSpace(l))
+	}
+	if joined := strings.Join(plan, "; "); !strings.Contains(joined, "attributes_value1_key") {
+		t.Errorf("generic plan %q does not probe the value index", joined)
 	}
 }
 
