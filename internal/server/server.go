@@ -148,7 +148,7 @@ func Run(ctx context.Context, st *store.Store, c Config, log *slog.Logger) error
 	if err := Bootstrap(ctx, st, c, log); err != nil {
 		return err
 	}
-	if err := st.Optimize(ctx, false); err != nil {
+	if _, err := st.RefreshStatistics(ctx); err != nil {
 		log.Warn("refresh planner statistics", "error", err)
 	}
 	know, err := openKnowledge(ctx, st, log)

@@ -238,12 +238,12 @@ func (s *Store) Optimize(ctx context.Context, full bool) error {
 // numbers of an empty database for as long as it runs (SQLite gathers
 // them only when asked; PostgreSQL's autovacuum may be off): a csv export
 // of 11,000 attributes took 93 s so planned, 0.2 s after an ANALYZE.
-// SQLite's PRAGMA optimize picks the tables itself; on PostgreSQL a table
-// is analysed once a tenth of its rows (and at least 500) changed, about
-// autovacuum's own rule.
+// On SQLite a table is analysed when its size moved by half from its
+// statistics (refreshSQLiteStatistics); on PostgreSQL once a tenth of its
+// rows (and at least 500) changed, about autovacuum's own rule.
 func (s *Store) RefreshStatistics(ctx context.Context) ([]string, error) {
 	if s.dialect.name() == "sqlite" {
-		return nil, s.Optimize(ctx, false)
+		return s.refreshSQLiteStatistics(ctx)
 	}
 	tables, err := queryAll(ctx, s, `SELECT relname FROM pg_stat_user_tables
 		WHERE n_mod_since_analyze >= 500 AND n_mod_since_analyze >= n_live_tup / 10 ORDER BY relname`, nil,
@@ -257,6 +257,64 @@ func (s *Store) RefreshStatistics(ctx context.Context) ([]string, error) {
 		}
 	}
 	return tables, nil
+}
+
+// refreshSQLiteStatistics analyses each table whose row count is half as
+// large again, or half as small, as the statistics say (or that has rows
+// and none), with a sampling limit that keeps ANALYZE of a large table
+// short. PRAGMA optimize alone waits for a table to grow tenfold, and a
+// small table read as one row where it holds three made SQLite plan a
+// 3,000-attribute search to take 2.6 s instead of 0.05 s.
+func (s *Store) refreshSQLiteStatistics(ctx context.Context) ([]string, error) {
+	type table struct {
+		name      string
+		estimated int64 // -1: no statistics
+	}
+	estimate := `-1` // before the first ANALYZE there is no sqlite_stat1
+	var analysed int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'`).Scan(&analysed); err != nil {
+		return nil, err
+	}
+	if analysed > 0 {
+		// The largest index is the table: a partial index counts its own rows.
+		estimate = `COALESCE((SELECT MAX(CAST(stat AS INTEGER)) FROM sqlite_stat1 st WHERE st.tbl = m.name), -1)`
+	}
+	tables, err := queryAll(ctx, s, `SELECT m.name, `+estimate+` FROM sqlite_master m
+		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name`, nil,
+		func(r rowScanner) (t table, err error) { err = r.Scan(&t.name, &t.estimated); return })
+	if err != nil {
+		return nil, err
+	}
+	var stale []string
+	for _, t := range tables {
+		var rows int64
+		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM "`+t.name+`"`).Scan(&rows); err != nil {
+			return nil, err
+		}
+		switch {
+		case t.estimated < 0 && rows == 0, t.estimated >= 0 && 2*rows < 3*t.estimated && 3*rows > 2*t.estimated:
+			continue // no rows yet, or within half again of the statistics
+		case t.estimated >= 0 && rows == t.estimated:
+			continue
+		}
+		stale = append(stale, t.name)
+	}
+	if len(stale) == 0 {
+		return nil, nil
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `PRAGMA analysis_limit = 1000`); err != nil {
+			return err
+		}
+		for _, t := range stale {
+			if _, err := tx.ExecContext(ctx, `ANALYZE "`+t+`"`); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `PRAGMA analysis_limit = 0`) // a full ANALYZE stays full
+		return err
+	})
+	return stale, err
 }
 
 // scanIDs reads a one-column result of ids and closes the rows.
