@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/cairn-intel/cairn/internal/api"
@@ -148,8 +149,10 @@ func Run(ctx context.Context, st *store.Store, c Config, log *slog.Logger) error
 	if err := Bootstrap(ctx, st, c, log); err != nil {
 		return err
 	}
-	if _, err := st.RefreshStatistics(ctx); err != nil {
+	if tables, err := st.RefreshStatistics(ctx); err != nil {
 		log.Warn("refresh planner statistics", "error", err)
+	} else if len(tables) > 0 {
+		log.Info("planner statistics refreshed", "action", "planner_statistics", "tables", strings.Join(tables, ", "))
 	}
 	know, err := openKnowledge(ctx, st, log)
 	if err != nil {

@@ -83,8 +83,11 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	}
 	// Four readers with 32 MB of page cache each: enough for two cores, and
 	// memory stays bounded (about 128 MB at most).
-	db.SetMaxOpenConns(4)
-	db.SetMaxIdleConns(4)
+	db.SetMaxOpenConns(sqliteReaders)
+	db.SetMaxIdleConns(sqliteReaders)
+	// A connection plans with the statistics it read when it opened (see
+	// refreshSQLiteStatistics): none lives long past a refresh.
+	db.SetConnMaxLifetime(30 * time.Minute)
 	s := newStore(db, sqliteDialect{}, opts)
 	s.wdb = wdb
 	if err := s.migrate(ctx); err != nil {
@@ -314,8 +317,18 @@ func (s *Store) refreshSQLiteStatistics(ctx context.Context) ([]string, error) {
 		_, err := tx.ExecContext(ctx, `PRAGMA analysis_limit = 0`) // a full ANALYZE stays full
 		return err
 	})
+	if err == nil {
+		// Each connection reads the statistics once, when it opens: the
+		// readers idle now are closed, and the pool opens new ones that
+		// read the new numbers; one busy now ends within its lifetime.
+		s.db.SetMaxIdleConns(0)
+		s.db.SetMaxIdleConns(sqliteReaders)
+	}
 	return stale, err
 }
+
+// sqliteReaders is how many read connections a SQLite store keeps.
+const sqliteReaders = 4
 
 // scanIDs reads a one-column result of ids and closes the rows.
 func scanIDs(rows *sql.Rows) ([]int64, error) {

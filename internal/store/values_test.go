@@ -339,8 +339,17 @@ func TestRefreshStatisticsAfterGrowth(t *testing.T) {
 		if _, err := s.db.ExecContext(ctx, `UPDATE sqlite_stat1 SET stat = '1 1' WHERE tbl = 'events'`); err != nil {
 			t.Fatal(err)
 		}
+		// The readers plan with what they read when they opened: those
+		// idle at the refresh must be closed for new ones to read it.
+		if _, err := s.db.ExecContext(ctx, `SELECT COUNT(*) FROM events`); err != nil {
+			t.Fatal(err)
+		}
+		closedBefore := s.db.Stats().MaxIdleClosed
 		if tables, err = s.RefreshStatistics(ctx); err != nil || !slices.Contains(tables, "events") {
 			t.Fatalf("refresh with events at 3 rows, statistics at 1: analysed %v, %v; want events", tables, err)
+		}
+		if st := s.db.Stats(); st.MaxIdleClosed == closedBefore || st.Idle != 0 {
+			t.Errorf("after the refresh %d idle readers remain, %d closed; want the idle ones closed", st.Idle, st.MaxIdleClosed-closedBefore)
 		}
 		var stat string
 		if err := s.db.QueryRowContext(ctx, `SELECT stat FROM sqlite_stat1 WHERE tbl = 'events' LIMIT 1`).Scan(&stat); err != nil {
