@@ -55,25 +55,24 @@ func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p P
 	if err != nil {
 		return nil, err
 	}
-	where, none, err := whereOf(p)
-	if err != nil {
-		return nil, err
-	}
-	if none {
-		x.Cursor = nextCursor(p, ScopeAttributes, nil)
-		return x, nil
-	}
+	// A split search builds the condition of each part, not of the whole
+	// too: it is unpaged, so it needs no count. Whether a filter matches
+	// nothing does not depend on the values, the one thing parts differ in.
+	parts := splitValues(p)
+	var queries []partQuery
+	var where store.Cond
 	from := ` FROM attributes a JOIN events e ON e.id = a.event_id WHERE `
 	lim, limArgs := limitClause(p)
-	var queries []partQuery
-	parts := splitValues(p)
 	for _, part := range parts {
-		w := where
-		if len(part.Value.OR) != len(p.Value.OR) {
-			if w, _, err = whereOf(part); err != nil {
-				return nil, err
-			}
+		w, none, err := whereOf(part)
+		if err != nil {
+			return nil, err
 		}
+		if none {
+			x.Cursor = nextCursor(p, ScopeAttributes, nil)
+			return x, nil
+		}
+		where = w // the whole search's, when it is not split
 		queries = append(queries, partQuery{
 			sql:  `SELECT ` + store.AttributeColumns + `, ` + eventSummaryColumns + from + w.SQL + ` ORDER BY ` + order + lim,
 			args: append(append([]any{}, w.Args...), limArgs...),

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -117,7 +118,13 @@ func valuePlan(t *testing.T, s *Store, q string, args []any) string {
 		t.Fatal(err)
 	}
 	defer conn.ExecContext(ctx, `RESET enable_seqscan`)
-	rows, err := conn.QueryContext(ctx, `EXPLAIN `+s.Rebind(q), args...)
+	return explain(t, conn, `EXPLAIN `+s.Rebind(q), args...)
+}
+
+// explain runs an EXPLAIN on conn and returns the plan as one line.
+func explain(t *testing.T, conn *sql.Conn, q string, args ...any) string {
+	t.Helper()
+	rows, err := conn.QueryContext(context.Background(), q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +136,9 @@ func valuePlan(t *testing.T, s *Store, q string, args []any) string {
 			t.Fatal(err)
 		}
 		lines = append(lines, strings.TrimSpace(l))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return strings.Join(lines, "; ")
 }
