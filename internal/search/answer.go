@@ -63,6 +63,7 @@ func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p P
 	var where store.Cond
 	from := ` FROM attributes a JOIN events e ON e.id = a.event_id WHERE `
 	lim, limArgs := limitClause(p)
+	params := 0
 	for _, part := range parts {
 		w, none, err := whereOf(part)
 		if err != nil {
@@ -73,11 +74,16 @@ func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p P
 			return x, nil
 		}
 		where = w // the whole search's, when it is not split
+		params += len(w.Args)
 		queries = append(queries, partQuery{
 			sql:  `SELECT ` + store.AttributeColumns + `, ` + eventSummaryColumns + from + w.SQL + ` ORDER BY ` + order + lim,
 			args: append(append([]any{}, w.Args...), limArgs...),
 			part: len(parts) > 1,
 		})
+	}
+	// The limit on parameters is the whole search's, split or not.
+	if err := checkParamCount(st, params); err != nil {
+		return nil, err
 	}
 	last, dropped, err := x.read(ctx, queries)
 	if err != nil {

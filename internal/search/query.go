@@ -176,8 +176,11 @@ func termsCondMany(t Terms, many func([]string) store.Cond) store.Cond {
 // than one statement may carry: thousands of wildcard patterns or CIDR
 // blocks, each a parameter or two (exact values go as one set however many
 // there are). The margin leaves room for paging and the cursor.
-func checkParams(st *store.Store, c store.Cond) error {
-	if n, most := len(c.Args), st.MaxParams()-16; n > most {
+func checkParams(st *store.Store, c store.Cond) error { return checkParamCount(st, len(c.Args)) }
+
+// checkParamCount is checkParams for a search of n parameters in all.
+func checkParamCount(st *store.Store, n int) error {
+	if most := st.MaxParams() - 16; n > most {
 		return &ParamError{Param: "filters", Reason: fmt.Sprintf(
 			"too many wildcard or CIDR terms: the search needs %d parameters, at most %d are possible; split it", n, most)}
 	}
