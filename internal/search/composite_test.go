@@ -13,12 +13,14 @@ import (
 
 // fixtureComposites adds composite attributes beside those of the export
 // fixture: the same address with another port, the address alone, an IPv6
-// address with a port, and a file name with its hash. The event is
+// address with a port, a domain with an address of the same block, and a
+// file name with its hash. The event is
 // published, so every actor of the host organisation sees it.
 const fixtureComposites = `{"info": "Composites", "distribution": 1, "Attribute": [
 	{"type": "ip-dst|port", "category": "Network activity", "value": "198.51.100.7|443"},
 	{"type": "ip-dst", "category": "Network activity", "value": "198.51.100.7"},
 	{"type": "ip-src|port", "category": "Network activity", "value": "2001:db8::7|53"},
+	{"type": "domain|ip", "category": "Network activity", "value": "example.org|198.51.100.9"},
 	{"type": "filename|sha256", "category": "Payload delivery",
 		"value": "Evil.exe|2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"}
 ]}`
@@ -77,6 +79,48 @@ func TestCompositeValueSearch(t *testing.T) {
 				t.Errorf("value %v: got %q, want %q", tt.value, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestCompositePatternTerms checks composite terms with a pattern for a
+// half: a LIKE pattern or a CIDR block there matches that half of
+// composite attributes, the other half matched as a composite term's is.
+// They matched nothing, as the whole term was compared with each column.
+func TestCompositePatternTerms(t *testing.T) {
+	f := newCompositeFixture(t)
+	for _, tc := range []struct {
+		name  string
+		value any
+		want  []string
+	}{
+		{"any port of an address", "198.51.100.7|%", []string{"198.51.100.7|443", "198.51.100.7|8443"}},
+		{"any address with a port", "%|443", []string{"198.51.100.7|443"}},
+		{"a port on an address of a block", "198.51.100.0/24|443", []string{"198.51.100.7|443"}},
+		{"a port written with a leading zero", "198.51.100.0/24|0443", []string{"198.51.100.7|443"}},
+		{"any port on a block, not a domain's address", "198.51.100.0/24|%",
+			[]string{"198.51.100.7|443", "198.51.100.7|8443"}},
+		{"a domain's address in a block", "EXAMPLE.org|198.51.100.0/24", []string{"example.org|198.51.100.9"}},
+		{"a domain pattern and a block", "%.org|198.51.100.0/24", []string{"example.org|198.51.100.9"}},
+		{"a file name pattern and its hash", "evil%|" + strings.ToUpper(compositeSHA), []string{"Evil.exe|" + compositeSHA}},
+		{"a block without the port", "198.51.100.0/24|53", nil},
+		{"an IPv6 block and its port", "2001:db8::/32|53", []string{"2001:db8::7|53"}},
+		{"NOT any port leaves the address alone", map[string][]string{"OR": {"198.51.100.7"}, "NOT": {"198.51.100.7|%"}},
+			[]string{"198.51.100.7"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := searchValues(t, f, f.viewer, map[string]any{"value": tc.value}); !slices.Equal(got, tc.want) {
+				t.Errorf("value %v: got %q, want %q", tc.value, got, tc.want)
+			}
+		})
+	}
+	// The events scope chooses events by the same terms, and a one-column
+	// filter compares its column with the whole term, as MISP does.
+	if got, want := searchInfos(t, f, f.viewer, map[string]any{"value": "198.51.100.0/24|8443"}),
+		[]string{`Fixture, with "quotes"`}; !slices.Equal(got, want) {
+		t.Errorf("events by a block and port: got %q, want %q", got, want)
+	}
+	if got := searchValues(t, f, f.viewer, map[string]any{"value1": "198.51.100.7|%"}); got != nil {
+		t.Errorf("value1 by a composite pattern: got %q, want nothing", got)
 	}
 }
 

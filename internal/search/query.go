@@ -131,7 +131,12 @@ func (b *builder) valuesPred(vals []string, col1, col2 string, withIP bool) stor
 	var exact []string
 	var ors []store.Cond
 	for _, v := range vals {
-		if strings.HasPrefix(v, "%") || strings.HasSuffix(v, "%") {
+		if col2 != "" {
+			if c, ok := b.compositePattern(v, col1, col2); ok {
+				ors = append(ors, c)
+			}
+		}
+		if isLike(v) {
 			ors = append(ors, b.likePred(v, col1, col2))
 			continue
 		}
@@ -144,6 +149,47 @@ func (b *builder) valuesPred(vals []string, col1, col2 string, withIP bool) stor
 		ors = append(ors, b.st.ValuesMatch(exact, col1, col2))
 	}
 	return anyOf(ors)
+}
+
+// isLike reports whether a value term is a LIKE pattern: MISP's rule is a
+// leading or trailing %.
+func isLike(v string) bool { return strings.HasPrefix(v, "%") || strings.HasSuffix(v, "%") }
+
+// compositePattern matches a composite term of one "|" with a pattern for
+// a half: "198.51.100.7|%" (the address with any port), "%|443",
+// "198.51.100.0/24|443" (a port on any address of the block) or
+// "example.com|198.51.100.0/24". A half with a leading or trailing % is
+// matched by LIKE, a CIDR block by the address column, and the other half
+// in its stored forms; value2 must not be empty, so only composite
+// attributes match. A block on the left is the address of ip|port, on the
+// right that of domain|ip: the address column holds that half for those
+// types. ok is false when the term is not such a pattern; the whole term
+// is still matched as MISP would (LIKE on either column, or exactly).
+func (b *builder) compositePattern(v, col1, col2 string) (c store.Cond, ok bool) {
+	left, right, found := strings.Cut(strings.TrimSpace(v), "|")
+	if !found || left == "" || right == "" || strings.Contains(right, "|") {
+		return c, false
+	}
+	half := func(h, col string, ipTypes ...string) (store.Cond, bool) {
+		if isLike(h) {
+			return store.Cond{SQL: b.st.Like(col), Args: []any{h}}, true
+		}
+		if lo, hi, ok := misp.CIDRRange(h); ok {
+			in := b.st.InStrings("a.type", ipTypes)
+			return store.Cond{SQL: "(a.ip BETWEEN ? AND ? AND " + in.SQL + ")", Args: append([]any{lo, hi}, in.Args...)}, true
+		}
+		forms := misp.SearchForms(h)
+		if n, err := strconv.ParseUint(h, 10, 16); err == nil {
+			forms = append(forms, strconv.FormatUint(n, 10)) // a port as stored, "0443" as "443"
+		}
+		return b.st.InValues(col, forms), false
+	}
+	l, lpat := half(left, col1, "ip-src|port", "ip-dst|port")
+	r, rpat := half(right, col2, "domain|ip")
+	if !lpat && !rpat {
+		return c, false
+	}
+	return store.And(l, r, store.Cond{SQL: col2 + " <> ''"}), true
 }
 
 func (b *builder) likePred(v, col1, col2 string) store.Cond {
