@@ -121,6 +121,16 @@ func OpenPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	// the ICU collation, where a generic plan of a search for a set of
 	// values compared every row with every value; the byte-hashed value
 	// indexes (migration 6) are probed value by value under either plan.
+	// PostgreSQL's JIT compiler is off unless the URL turns it on. It
+	// compiles a statement whose estimated cost passes jit_above_cost, and
+	// compiling the condition of a search of thousands of CIDR or wildcard
+	// terms took LLVM many minutes, during which the backend heeds no
+	// cancel: the query budget, a client that went away and even DROP
+	// DATABASE waited on it. Cairn's statements are short, and the long ones
+	// (exports, correlation statistics) spend their time reading rows.
+	if _, set := cfg.RuntimeParams["jit"]; !set && !strings.Contains(cfg.RuntimeParams["options"], "jit") {
+		cfg.RuntimeParams["jit"] = "off"
+	}
 	db := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
 		m := c.TypeMap()
 		m.TryWrapEncodePlanFuncs = append([]pgtype.TryWrapEncodePlanFunc{tryWrapBoolAsInt}, m.TryWrapEncodePlanFuncs...)

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cairn-intel/cairn/internal/store/pgtest"
 )
 
 // TestSetsUseAnIndex reads SQLite's plan of long value sets, each of which
@@ -152,5 +155,53 @@ func TestQueryPartRunsAlone(t *testing.T) {
 		if after == "0" {
 			t.Errorf("the setting outlived the part's transaction")
 		}
+	}
+}
+
+// TestPostgresCompilesNothing checks that the pool's connections leave
+// PostgreSQL's JIT compiler off unless the URL turns it on: LLVM compiled
+// the condition of a search of thousands of CIDR terms for many minutes,
+// deaf to the query budget's cancel. The URL makes every statement costly
+// enough to compile, so the test would see JIT wherever it is on.
+func TestPostgresCompilesNothing(t *testing.T) {
+	if !pgtest.Active() {
+		t.Skip("a PostgreSQL setting")
+	}
+	ctx := context.Background()
+	u, err := url.Parse(pgtest.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withParams := func(kv ...string) string {
+		q := u.Query()
+		for _, k := range []string{"jit_above_cost", "jit_inline_above_cost", "jit_optimize_above_cost"} {
+			q.Set(k, "0")
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			q.Set(kv[i], kv[i+1])
+		}
+		v := *u
+		v.RawQuery = q.Encode()
+		return v.String()
+	}
+	const q = `EXPLAIN SELECT count(*) FROM attributes WHERE value1 LIKE 'a%' OR value2 LIKE 'b%' OR ip BETWEEN '\x00' AND '\x01'`
+	plan := func(dsn string) string {
+		s, err := OpenPostgres(ctx, dsn, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		return explain(t, conn, q)
+	}
+	if on := plan(withParams("jit", "on")); !strings.Contains(on, "JIT:") {
+		t.Skipf("this server does not compile even with jit=on (no llvmjit?): %q", on)
+	}
+	if got := plan(withParams()); strings.Contains(got, "JIT:") {
+		t.Errorf("a connection of Cairn's pool would compile: %q", got)
 	}
 }
