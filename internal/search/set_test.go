@@ -210,3 +210,24 @@ func TestEventSearchByValuesStartsFromValues(t *testing.T) {
 		}
 	}
 }
+
+// TestTagSearchStartsFromTags reads SQLite's plan of an attribute search
+// by a tag: it must find the tagged events and attributes through the tag
+// indexes (a multi-index OR), not test every attribute for the tag on its
+// event and on itself, which made counting the 242,455 tlp:green
+// attributes of 595,023 take 0.43 s instead of 0.11 s.
+func TestTagSearchStartsFromTags(t *testing.T) {
+	f := newExportFixture(t)
+	if f.st.Dialect() != "sqlite" {
+		t.Skip("reads SQLite's query plan")
+	}
+	b := &builder{ctx: context.Background(), st: f.st, a: f.admin, scope: "attributes"}
+	c := b.tagCond(Terms{OR: []string{"tlp:green"}}, true, true)
+	if b.none {
+		t.Fatal("the fixture has no tlp:green tag; the test would prove nothing")
+	}
+	plan := attributePlan(t, f.st, c)
+	if !strings.Contains(plan, "MULTI-INDEX OR") || !strings.Contains(plan, "event_tags_tag") || !strings.Contains(plan, "attribute_tags_tag") {
+		t.Errorf("plan %q does not start from the tag indexes", plan)
+	}
+}

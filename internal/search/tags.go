@@ -52,17 +52,28 @@ func (b *builder) tagCond(t Terms, _ bool, withAttributeTags bool) store.Cond {
 	return store.And(parts...)
 }
 
+// tagPred holds for a row carrying one of the tags. The tagged events and
+// attributes are sets the row's ids are looked up in, not subqueries run
+// for each row: the database may then start from the tags' indexes, and
+// for attributes it reads the tagged events' attributes and the tagged
+// attributes by index (SQLite's multi-index OR) instead of testing every
+// attribute; counting 242,455 tagged attributes of 595,023 took 0.43 s on
+// SQLite and 0.35-0.42 s on PostgreSQL that way, against 0.11-0.15 s.
 func (b *builder) tagPred(ids []int64, withAttributeTags bool) store.Cond {
 	in := func(col string) store.Cond { return b.st.InInts(col, ids) }
 	eventIn := in("tet.tag_id")
-	event := store.Cond{SQL: "EXISTS (SELECT 1 FROM event_tags tet WHERE tet.event_id = e.id AND " + eventIn.SQL + ")", Args: eventIn.Args}
+	eventCol := "e.id"
+	if b.scope == "attributes" {
+		eventCol = "a.event_id" // the same, and an index of attributes
+	}
+	event := store.Cond{SQL: eventCol + " IN (SELECT tet.event_id FROM event_tags tet WHERE " + eventIn.SQL + ")", Args: eventIn.Args}
 	if !withAttributeTags {
 		return event
 	}
 	var attr store.Cond
 	if b.scope == "attributes" {
 		attrIn := in("tat.tag_id")
-		attr = store.Cond{SQL: "EXISTS (SELECT 1 FROM attribute_tags tat WHERE tat.attribute_id = a.id AND " + attrIn.SQL + ")", Args: attrIn.Args}
+		attr = store.Cond{SQL: "a.id IN (SELECT tat.attribute_id FROM attribute_tags tat WHERE " + attrIn.SQL + ")", Args: attrIn.Args}
 	} else {
 		acc, accArgs := b.a.AttributeAccess("ta", "e")
 		attrIn := in("tat.tag_id")
