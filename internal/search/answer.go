@@ -95,10 +95,10 @@ func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p P
 		}
 	}
 	x.Cursor = nextCursor(p, ScopeAttributes, last)
-	if p.Limit > 0 {
-		if err := st.DB().QueryRowContext(ctx, st.Rebind(`SELECT COUNT(*)`+from+where.SQL), where.Args...).Scan(&x.Total); err != nil {
-			return nil, err
-		}
+	if t, ok := pageTotal(p, x.Total); ok {
+		x.Total = t
+	} else if err := st.DB().QueryRowContext(ctx, st.Rebind(`SELECT COUNT(*)`+from+where.SQL), where.Args...).Scan(&x.Total); err != nil {
+		return nil, err
 	}
 	x.Total -= int64(dropped)
 	return x, nil
@@ -301,10 +301,10 @@ func PrepareEvents(ctx context.Context, st *store.Store, a *store.Actor, p Param
 	}
 	x.Cursor = nextCursor(p, ScopeEvents, last)
 	x.Total = int64(len(x.ids))
-	if p.Limit > 0 {
-		if err := st.DB().QueryRowContext(ctx, st.Rebind(`SELECT COUNT(*)`+from), where.Args...).Scan(&x.Total); err != nil {
-			return nil, err
-		}
+	if t, ok := pageTotal(p, x.Total); ok {
+		x.Total = t
+	} else if err := st.DB().QueryRowContext(ctx, st.Rebind(`SELECT COUNT(*)`+from), where.Args...).Scan(&x.Total); err != nil {
+		return nil, err
 	}
 	return x, nil
 }
@@ -340,4 +340,22 @@ func (x *EventAnswer) Each(ctx context.Context, fn func([]store.Event) error) er
 		}
 	}
 	return nil
+}
+
+// pageTotal returns the total before paging of a search whose page held
+// read rows, when the page tells it: an unpaged search holds them all, and
+// a page shorter than the limit is the last, so the total is its offset
+// plus its rows, unless it is empty past the first page (the total is then
+// some number below the offset). Otherwise ok is false, and the matching
+// rows must be counted: the page's offset, LIMIT and COUNT(*) read the same
+// condition.
+func pageTotal(p Params, read int64) (total int64, ok bool) {
+	if p.Limit <= 0 {
+		return read, true
+	}
+	offset := int64(max(p.Page, 1)-1) * int64(p.Limit)
+	if read < int64(p.Limit) && (read > 0 || offset == 0) {
+		return offset + read, true
+	}
+	return 0, false
 }

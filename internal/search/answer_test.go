@@ -159,3 +159,52 @@ func TestEventAnswerChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestPageTotals checks the total of every page of a search, including a
+// short last page and pages past the end, whose totals are taken from the
+// page or counted: each must be the number of attributes (events) the
+// unpaged search finds, for every actor.
+func TestPageTotals(t *testing.T) {
+	f := newExportFixture(t)
+	for i := range 9 {
+		f.save(t, f.admin, fmt.Sprintf(`{"info":"page %d","distribution":1,"Attribute":[
+			{"type":"domain","value":"p%d.example"},{"type":"ip-dst","value":"198.51.100.%d"}]}`, i, i, i+10), true)
+	}
+	ctx := context.Background()
+	for name, a := range map[string]*store.Actor{"admin": f.admin, "viewer": f.viewer, "other": f.other} {
+		for _, filter := range []string{`"type": "domain"`, `"to_ids": 1`, `"tags": "tlp:green"`, `"value": "no-such-value.example"`} {
+			all, err := ParseRestSearch([]byte(`{`+filter+`}`), nil, nil, fixtureClock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			attrs, _, _, err := AttributesAfter(ctx, f.st, a, all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			events, _, _, err := EventsAfter(ctx, f.st, a, all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, limit := range []int{1, 4, 7, 100} {
+				for page := 1; page <= len(attrs)/limit+3; page++ {
+					p := all
+					p.Limit, p.Page = limit, page
+					_, total, _, err := AttributesAfter(ctx, f.st, a, p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if total != int64(len(attrs)) {
+						t.Errorf("%s, {%s}, limit %d, page %d: attribute total %d, want %d", name, filter, limit, page, total, len(attrs))
+					}
+					_, total, _, err = EventsAfter(ctx, f.st, a, p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if total != int64(len(events)) {
+						t.Errorf("%s, {%s}, limit %d, page %d: event total %d, want %d", name, filter, limit, page, total, len(events))
+					}
+				}
+			}
+		}
+	}
+}
