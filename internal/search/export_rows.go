@@ -129,13 +129,26 @@ func (q *rowQuery) setWindow(ctx context.Context) (next cursorKey, found bool, e
 	return next, true, nil
 }
 
-// rowCond is the whole condition on the attributes read.
+// rowCond is the whole condition on the attributes read. For events it
+// names the chosen events, which rowSQL selects first (chosenEvents).
 func (q *rowQuery) rowCond() store.Cond {
 	if q.scope == ScopeAttributes {
 		return store.And(q.where, q.window)
 	}
+	return store.And(q.where, store.Cond{SQL: "a.event_id IN (SELECT id FROM chosen)"})
+}
+
+// chosenEvents is the head of an events export's statement: the ids of the
+// chosen events, selected once. As a subquery of the condition on the
+// attributes, PostgreSQL merged it into the join and ran the test of an
+// event's attributes (its type filter, say) again for every attribute read,
+// over all the attributes of the attribute's event: an export of 620k
+// attributes in 12,700 events ran past the query budget of two minutes.
+// A materialised common table expression is selected on its own, on both
+// databases.
+func (q *rowQuery) chosenEvents() (string, []any) {
 	sub, args := q.eventIDs()
-	return store.And(q.where, store.Cond{SQL: "a.event_id IN (" + sub + ")", Args: args})
+	return `WITH chosen AS MATERIALIZED (` + sub + `) `, args
 }
 
 // eventIDs is the query of the ids of the chosen events: those in the
@@ -200,9 +213,14 @@ func (q *rowQuery) rowSQL(needs rowNeeds) (string, []any) {
 			lim, limArgs = page, pageArgs
 		}
 	}
-	query := `SELECT ` + q.columns(needs) + q.from(needs) + ` WHERE ` + cond.SQL +
+	var with string
+	var args []any
+	if q.scope == ScopeEvents {
+		with, args = q.chosenEvents()
+	}
+	query := with + `SELECT ` + q.columns(needs) + q.from(needs) + ` WHERE ` + cond.SQL +
 		` ORDER BY ` + q.rowOrder(needs) + lim
-	return query, append(append([]any{}, cond.Args...), limArgs...)
+	return query, append(append(args, cond.Args...), limArgs...)
 }
 
 // count returns how many items the export holds: attributes, or events for

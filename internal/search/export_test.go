@@ -1,15 +1,20 @@
 package search
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/csv"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/cairn-intel/cairn/internal/misp"
 	"github.com/cairn-intel/cairn/internal/store"
 )
 
@@ -524,5 +529,112 @@ func TestExportCSVColumnNamedTwice(t *testing.T) {
 	header, _, _ := strings.Cut(body, "\n")
 	if header != "uuid,type" {
 		t.Errorf("header %q, want uuid,type", header)
+	}
+}
+
+// TestEventExportSelectsEventsOnce exports the attributes of the events
+// holding an address, as a user of another organisation, from many small
+// events with addresses and two large ones without. PostgreSQL merged the
+// selection of the events into the join with the attributes and tested an
+// event's attributes again for each attribute read, so each large event
+// cost the square of its size: an export from 620k attributes, 590k of
+// them in six events, ran past the query budget. The events are now
+// selected once (chosenEvents); the test gives the export a minute, where
+// it needs about a second, and reads the statement's plan: the events must
+// be a materialised table of their own. (The planner chose the bad plan on
+// the tester's 620k attributes, from an estimate of 1,086 events holding
+// an address where 12,702 did; a test's small tables do not mislead it.)
+func TestEventExportSelectsEventsOnce(t *testing.T) {
+	f := newExportFixture(t)
+	ctx := context.Background()
+	var evs []*misp.Event
+	add := func(name string, attrs []string) {
+		var ev misp.Event
+		if err := json.Unmarshal([]byte(`{"info":"`+name+`","distribution":3,"published":true,"Attribute":[`+strings.Join(attrs, ",")+`]}`), &ev); err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, &ev)
+	}
+	const small, large = 3000, 5000
+	for i := range small {
+		add(fmt.Sprintf("small %d", i), []string{fmt.Sprintf(`{"type":"domain","value":"small-%d.example"}`, i),
+			fmt.Sprintf(`{"type":"ip-dst","value":"203.0.%d.%d"}`, i/250, i%250)})
+	}
+	for i := range 2 {
+		var attrs []string
+		for j := range large {
+			attrs = append(attrs, fmt.Sprintf(`{"type":"domain","value":"large-%d-%d.example"}`, i, j))
+		}
+		add(fmt.Sprintf("large %d", i), attrs)
+	}
+	_, errs, err := f.st.SaveEvents(ctx, f.admin, evs, store.SaveOptions{Mode: store.ModeCreate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := errors.Join(errs...); e != nil {
+		t.Fatal(e)
+	}
+	if _, err := f.st.RefreshStatistics(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParseRestSearch([]byte(`{"returnFormat":"csv","type":"ip-dst","tags":"!tlp:amber"}`), nil, nil, fixtureClock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := PrepareExport(ctx, f.st, f.other, p, ExportOptions{}, ScopeEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	budget, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	start := time.Now()
+	if _, err := x.Run(budget, &out); err != nil {
+		t.Fatalf("export after %v: %v", time.Since(start), err)
+	}
+	// Both attributes of every small event, one line each under the
+	// header, and none of the large events'.
+	body := out.String()
+	if n := strings.Count(body, "small-"); n != small {
+		t.Errorf("the export holds %d domains of the small events, want %d", n, small)
+	}
+	if strings.Contains(body, "large-") {
+		t.Error("the export holds attributes of the large events, which hold no address")
+	}
+
+	q, err := newRowQuery(ctx, f.st, f.other, p, ScopeEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, found, err := q.setWindow(ctx); err != nil || !found {
+		t.Fatalf("window: found %v, %v", found, err)
+	}
+	stmt, args := q.rowSQL(rowNeeds{})
+	stmt = f.st.Rebind(stmt)
+	explain := "EXPLAIN "
+	if f.st.Dialect() == "sqlite" {
+		explain = "EXPLAIN QUERY PLAN "
+	}
+	rows, err := f.st.DB().QueryContext(ctx, explain+stmt, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var plan []string
+	for rows.Next() {
+		dest := make([]any, len(cols))
+		for i := range dest {
+			dest[i] = new(any)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, fmt.Sprint(*dest[len(dest)-1].(*any)))
+	}
+	joined := strings.Join(plan, "; ")
+	want := map[string]string{"sqlite": "MATERIALIZE chosen", "postgres": "CTE chosen"}[f.st.Dialect()]
+	if !strings.Contains(joined, want) {
+		t.Errorf("the events are not selected on their own (%q): %s", want, joined)
 	}
 }
