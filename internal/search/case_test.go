@@ -34,3 +34,28 @@ func TestExactTermsIgnoreCase(t *testing.T) {
 		}
 	}
 }
+
+// TestBackslashesInPatterns checks that a backslash in a LIKE term is a
+// backslash on both databases, as SQLite always took it: PostgreSQL took
+// "\%" for a literal %, so patterns over Windows paths and registry keys
+// found nothing there. The same holds for comments and tag patterns.
+func TestBackslashesInPatterns(t *testing.T) {
+	f := newExportFixture(t)
+	f.save(t, f.admin, `{"info": "Backslashes", "distribution": 1, "Tag": [{"name": "path:c:\\temp"}], "Attribute": [
+		{"type": "regkey", "category": "Persistence mechanism", "value": "HKCU\\Software\\Evil\\Run", "comment": "under\\the key"},
+		{"type": "text", "category": "Other", "value": "under_score", "comment": "under_the key"}]}`, true)
+	for _, tc := range []struct {
+		param, term string
+		want        []string
+	}{
+		{"value", `HKCU\Software\%`, []string{`HKCU\Software\Evil\Run`}},
+		{"value", `%\Evil\%`, []string{`HKCU\Software\Evil\Run`}},
+		{"value", `%\_%`, []string{`HKCU\Software\Evil\Run`}}, // a backslash, then any character
+		{"comment", `under\%`, []string{`HKCU\Software\Evil\Run`}},
+		{"tags", `path:c:\%`, []string{`HKCU\Software\Evil\Run`, "under_score"}},
+	} {
+		if got := searchValues(t, f, f.viewer, map[string]any{tc.param: tc.term}); !slices.Equal(got, tc.want) {
+			t.Errorf("%s %q: got %q, want %q", tc.param, tc.term, got, tc.want)
+		}
+	}
+}

@@ -196,6 +196,11 @@ func (s *Store) Rebind(q string) string { return s.dialect.rebind(q) }
 // the store's dialect.
 func (s *Store) Like(col string) string { return s.dialect.like(col) }
 
+// likeLower is expr LIKE one placeholder, the pattern taken as written
+// (the caller lowers both sides): % and _ are wildcards and nothing
+// escapes them, on either database.
+func (s *Store) likeLower(expr string) string { return expr + " LIKE ?" + s.dialect.likeEscape() }
+
 // Now returns the store's clock.
 func (s *Store) Now() time.Time { return s.now() }
 

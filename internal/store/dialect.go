@@ -26,6 +26,10 @@ type dialect interface {
 	// like returns a case-insensitive pattern match of col against one
 	// placeholder.
 	like(col string) string
+	// likeEscape follows a LIKE pattern so that it has no escape
+	// character, as SQLite's has none: a backslash is a backslash (Windows
+	// paths, registry keys), where PostgreSQL would take "\%" for "%".
+	likeEscape() string
 	// returning is appended to an INSERT whose new id is wanted; empty when
 	// the driver reports it through LastInsertId.
 	returning() string
@@ -80,6 +84,8 @@ func (sqliteDialect) singleWriter() bool { return true }
 
 // like relies on SQLite's LIKE, which ignores ASCII case already.
 func (sqliteDialect) like(col string) string { return col + " LIKE ?" }
+
+func (sqliteDialect) likeEscape() string { return "" }
 
 func (sqliteDialect) returning() string { return "" }
 
@@ -185,7 +191,9 @@ func (postgresDialect) singleWriter() bool { return false }
 
 // like matches under the "C" collation, since LIKE refuses the
 // nondeterministic cairn_nocase before PostgreSQL 18; ILIKE ignores case.
-func (postgresDialect) like(col string) string { return col + ` COLLATE "C" ILIKE ?` }
+func (d postgresDialect) like(col string) string { return col + ` COLLATE "C" ILIKE ?` + d.likeEscape() }
+
+func (postgresDialect) likeEscape() string { return ` ESCAPE ''` }
 
 func (postgresDialect) returning() string { return " RETURNING id" }
 

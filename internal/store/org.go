@@ -67,7 +67,7 @@ func (s *Store) Orgs(ctx context.Context, scope, search string) ([]Org, error) {
 		return nil, invalidf("scope must be local, external or all")
 	}
 	if search != "" {
-		q += ` AND (lower(name) LIKE ? OR uuid = ?)`
+		q += ` AND (` + s.likeLower("lower(name)") + ` OR uuid = ?)`
 		args = append(args, "%"+strings.ToLower(search)+"%", strings.ToLower(search))
 	}
 	return queryAll(ctx, s, s.Rebind(q+` ORDER BY lower(name)`), args, scanOrg)

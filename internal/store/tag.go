@@ -19,7 +19,7 @@ func (s *Store) Tags(ctx context.Context, a *Actor, pattern string) ([]TagStat, 
 		(SELECT COUNT(*) FROM attribute_tags at JOIN attributes ca ON ca.id = at.attribute_id
 			JOIN events e ON e.id = ca.event_id WHERE at.tag_id = t.id AND ca.deleted = 0 AND ` + aacc + `)
 		FROM tags t`
-	where, wargs := tagPattern(pattern)
+	where, wargs := s.tagPattern(pattern)
 	args := append(append(append([]any{}, eargs...), aargs...), wargs...)
 	return queryAll(ctx, s, s.Rebind(q+where+` ORDER BY lower(t.name)`), args, func(r rowScanner) (TagStat, error) {
 		var ts TagStat
@@ -31,18 +31,18 @@ func (s *Store) Tags(ctx context.Context, a *Actor, pattern string) ([]TagStat, 
 
 // TagNames lists the tags whose names match the pattern, without counts.
 func (s *Store) TagNames(ctx context.Context, pattern string) ([]Tag, error) {
-	where, args := tagPattern(pattern)
+	where, args := s.tagPattern(pattern)
 	return queryAll(ctx, s, s.Rebind(`SELECT `+tagColumns+` FROM tags t`+where+` ORDER BY lower(t.name)`), args,
 		func(r rowScanner) (Tag, error) { return scanTag(r) })
 }
 
 // tagPattern is the WHERE clause of a case-insensitive LIKE pattern on tag
 // names; "" matches every tag.
-func tagPattern(pattern string) (string, []any) {
+func (s *Store) tagPattern(pattern string) (string, []any) {
 	if pattern == "" {
 		return "", nil
 	}
-	return ` WHERE lower(t.name) LIKE ?`, []any{strings.ToLower(pattern)}
+	return ` WHERE ` + s.likeLower("lower(t.name)"), []any{strings.ToLower(pattern)}
 }
 
 // TagStat is a tag with the number of events and attributes carrying it.
@@ -216,7 +216,7 @@ func (s *Store) checkAttach(ctx context.Context, q querier, a *Actor, eventID, a
 // else a case-insensitive name pattern where % is a wildcard.
 func (s *Store) TagIDsMatching(ctx context.Context, term string) ([]int64, error) {
 	term = strings.TrimSpace(term)
-	q, arg := `SELECT id FROM tags WHERE lower(name) LIKE ?`, any(strings.ToLower(term))
+	q, arg := `SELECT id FROM tags WHERE `+s.likeLower("lower(name)"), any(strings.ToLower(term))
 	if id, err := strconv.ParseInt(term, 10, 64); err == nil {
 		q, arg = `SELECT id FROM tags WHERE id = ?`, id
 	} else if !strings.Contains(term, "%") {

@@ -57,7 +57,7 @@ func (s *Store) Users(ctx context.Context, orgID int64, search string) ([]User, 
 		args = append(args, orgID)
 	}
 	if search != "" {
-		q += ` AND lower(email) LIKE ?`
+		q += ` AND ` + s.likeLower("lower(email)")
 		args = append(args, "%"+strings.ToLower(search)+"%")
 	}
 	return queryAll(ctx, s, s.Rebind(q+` ORDER BY id`), args, scanUser)
