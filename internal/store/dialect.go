@@ -191,7 +191,9 @@ func (postgresDialect) singleWriter() bool { return false }
 
 // like matches under the "C" collation, since LIKE refuses the
 // nondeterministic cairn_nocase before PostgreSQL 18; ILIKE ignores case.
-func (d postgresDialect) like(col string) string { return col + ` COLLATE "C" ILIKE ?` + d.likeEscape() }
+func (d postgresDialect) like(col string) string {
+	return col + ` COLLATE "C" ILIKE ?` + d.likeEscape()
+}
 
 func (postgresDialect) likeEscape() string { return ` ESCAPE ''` }
 
