@@ -51,7 +51,7 @@ func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p P
 			b.attributeCond(), after)
 		return where, b.none, checkParams(st, where)
 	}
-	order, err := orderBy(p.Order, attributeOrders, "a")
+	order, err := orderBy(st, p.Order, attributeOrders, "a")
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +269,7 @@ func PrepareEvents(ctx context.Context, st *store.Store, a *store.Actor, p Param
 	}
 	b := &builder{ctx: ctx, st: st, a: a, p: p, scope: "events"}
 	cond := b.eventSelectCond()
-	order, err := orderBy(p.Order, eventOrders, "e")
+	order, err := orderBy(st, p.Order, eventOrders, "e")
 	if err != nil || b.none {
 		x.Cursor = nextCursor(p, ScopeEvents, nil)
 		return x, err

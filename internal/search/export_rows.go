@@ -65,7 +65,7 @@ func newRowQuery(ctx context.Context, st *store.Store, a *store.Actor, p Params,
 		evAcc, evArgs := a.EventAccess("e")
 		q.events = store.And(store.Cond{SQL: evAcc, Args: evArgs}, b.eventSelectCond())
 		q.where = store.And(visible, toIDSCond(p.ToIDS), b.stripTagged())
-		q.order, err = orderBy(p.Order, eventOrders, "e")
+		q.order, err = orderBy(st, p.Order, eventOrders, "e")
 		q.none = b.none
 		if err == nil {
 			err = checkParams(st, store.And(q.events, q.where))
@@ -74,7 +74,7 @@ func newRowQuery(ctx context.Context, st *store.Store, a *store.Actor, p Params,
 	}
 	b := &builder{ctx: ctx, st: st, a: a, p: p, scope: "attributes"}
 	q.where = store.And(visible, b.attributeCond())
-	q.order, err = orderBy(p.Order, attributeOrders, "a")
+	q.order, err = orderBy(st, p.Order, attributeOrders, "a")
 	q.none = b.none
 	if err == nil {
 		err = checkParams(st, q.where)

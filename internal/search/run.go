@@ -23,9 +23,18 @@ var eventOrders = map[string]string{
 	"date": "e.date",
 }
 
+// textOrders are the text columns of the orders: they sort by their bytes
+// with ASCII letters folded, the same on both databases (PostgreSQL's
+// collations ignore punctuation, so a page sorted by value held other
+// attributes there than on SQLite). A value sorts by both halves.
+var textOrders = map[string][]string{
+	"a.value1": {"a.value1", "a.value2"}, "a.type": {"a.type"}, "a.category": {"a.category"},
+	"a.object_relation": {"a.object_relation"}, "e.info": {"e.info"},
+}
+
 // orderBy builds the ORDER BY clause; the default and the tie-breaker is
 // (timestamp, uuid), so that paging is stable.
-func orderBy(order string, allowed map[string]string, alias string) (string, error) {
+func orderBy(st *store.Store, order string, allowed map[string]string, alias string) (string, error) {
 	def := alias + ".timestamp, " + alias + ".uuid"
 	order = strings.TrimSpace(strings.ToLower(order))
 	if order == "" {
@@ -49,7 +58,14 @@ func orderBy(order string, allowed map[string]string, alias string) (string, err
 			return "", &ParamError{Param: "order", Reason: "direction must be asc or desc"}
 		}
 	}
-	return col + " " + dir + ", " + alias + ".uuid " + dir, nil
+	keys := []string{col}
+	if cols, ok := textOrders[col]; ok {
+		keys = keys[:0]
+		for _, c := range cols {
+			keys = append(keys, st.OrderText(c))
+		}
+	}
+	return strings.Join(keys, " "+dir+", ") + " " + dir + ", " + alias + ".uuid " + dir, nil
 }
 
 func limitClause(p Params) (string, []any) {

@@ -60,6 +60,7 @@ type dialect interface {
 	// ASCII letters lowered (see values.go).
 	valueKey(col string) string
 	foldedValue(expr string) string
+	orderText(col string) string
 }
 
 type sqliteDialect struct{}

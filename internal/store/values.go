@@ -34,6 +34,11 @@ func LowerASCII(s string) string {
 // LowerASCII's.
 func (s *Store) FoldedValue(expr string) string { return s.dialect.foldedValue(expr) }
 
+// OrderText returns the sort key of a text column: its bytes with ASCII
+// letters folded, as FoldedValue compares, the same order on both
+// databases.
+func (s *Store) OrderText(col string) string { return s.dialect.orderText(col) }
+
 // ValueKey returns the expression of the value column col that its index
 // holds: col itself on SQLite, its lowered bytes on PostgreSQL. Compared
 // with a value in LowerASCII form, it probes the index.
@@ -60,6 +65,13 @@ func (s *Store) SameValue(col, other string) string {
 // valueKey is the column itself: NOCASE already folds ASCII case, and the
 // value indexes are on the columns.
 func (sqliteDialect) valueKey(col string) string { return col }
+
+// orderText sorts under NOCASE, which folds ASCII letters only; the value
+// columns are declared NOCASE, so their index still serves the order.
+func (sqliteDialect) orderText(col string) string { return col + " COLLATE NOCASE" }
+
+// orderText sorts the bytes of the text with ASCII letters lowered.
+func (d postgresDialect) orderText(col string) string { return d.foldedValue(col) }
 
 // foldedValue relies on SQLite's lower(), which folds ASCII letters only.
 func (sqliteDialect) foldedValue(expr string) string { return "lower(" + expr + ")" }
