@@ -38,7 +38,7 @@ type AttributeAnswer struct {
 // way it holds the same attributes, in the same order, as Attributes.
 func PrepareAttributes(ctx context.Context, st *store.Store, a *store.Actor, p Params) (*AttributeAnswer, error) {
 	x := &AttributeAnswer{st: st, a: a, p: p}
-	after, err := cursorFilter(p, ScopeAttributes, st.Now())
+	after, err := cursorFilter(ctx, st, p, ScopeAttributes)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +263,7 @@ type EventAnswer struct {
 // of the page's events, in order.
 func PrepareEvents(ctx context.Context, st *store.Store, a *store.Actor, p Params) (*EventAnswer, error) {
 	x := &EventAnswer{st: st, a: a, p: p}
-	after, err := cursorFilter(p, ScopeEvents, st.Now())
+	after, err := cursorFilter(ctx, st, p, ScopeEvents)
 	if err != nil {
 		return nil, err
 	}

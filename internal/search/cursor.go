@@ -1,6 +1,7 @@
 package search
 
 import (
+	"context"
 	"encoding/base64"
 	"strconv"
 	"strings"
@@ -133,30 +134,35 @@ func keyColumns(s Scope) (ts, uuid string) {
 // CursorStart is the cursor that starts a poll at the beginning.
 const CursorStart = "start"
 
-// settleSeconds is how old a row must be before a poll with a cursor
+// settleTime is how old a row must be before a poll with a cursor
 // delivers it. Rows carry the second they were written in, and the cursor
 // is a position in (timestamp, uuid) order: were a poll to end inside the
 // current second, a row written later in that second with a smaller uuid
 // would fall behind the cursor and never be seen. Seconds that are over
-// (with a margin for a write transaction still committing) get no new
-// rows, so positions inside them are final. A row synced or imported with
-// its original, older timestamp is the exception, as with MISP's timestamp
-// filter.
-const settleSeconds = 2
+// get no new rows, so positions inside them are final, once the writes
+// that stamped rows with them have committed: a poll also stops before the
+// second of the oldest such write still in progress (store.SettledBefore),
+// however long it runs. A row synced or imported with its original, older
+// timestamp is the exception, as with MISP's timestamp filter.
+const settleTime = 2 * time.Second
 
 // cursorFilter returns the condition a poll with a cursor adds: rows after
 // the cursor (any row for CursorStart) that are settled. Without a cursor
 // it adds nothing. A cursor that does not parse or cannot be combined with
 // the request is a *ParamError.
-func cursorFilter(p Params, s Scope, now time.Time) (store.Cond, error) {
+func cursorFilter(ctx context.Context, st *store.Store, p Params, s Scope) (store.Cond, error) {
 	if p.Cursor == "" {
 		return store.Cond{}, nil
 	}
 	if err := checkCursor(p); err != nil {
 		return store.Cond{}, err
 	}
+	bound, err := st.SettledBefore(ctx, st.Now(), settleTime)
+	if err != nil {
+		return store.Cond{}, err
+	}
 	ts, uuid := keyColumns(s)
-	settled := store.Cond{SQL: ts + " <= ?", Args: []any{now.Unix() - settleSeconds}}
+	settled := store.Cond{SQL: ts + " <= ?", Args: []any{bound}}
 	if p.Cursor == CursorStart {
 		return settled, nil
 	}

@@ -2,13 +2,16 @@ package search
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cairn-intel/cairn/internal/misp"
 	"github.com/cairn-intel/cairn/internal/store"
 )
 
@@ -133,7 +136,7 @@ func TestCursorSeesLaterWrites(t *testing.T) {
 				t.Errorf("in the second of the write: got %v, want nothing yet", items)
 			}
 
-			*f.clock = before.Add(settleSeconds * time.Second)
+			*f.clock = before.Add(settleTime)
 			got, _ := pollAll(t, p, cursor)
 			if len(got) != 1 {
 				t.Errorf("after the write: got %d items, want the new one", len(got))
@@ -207,6 +210,68 @@ func TestCursorRefusals(t *testing.T) {
 			_, err = PrepareExport(context.Background(), f.st, f.viewer, p, ExportOptions{}, ScopeAttributes)
 			if !errors.As(err, &pe) || pe.Param != "cursor" {
 				t.Errorf("export: got %v, want a cursor error", err)
+			}
+		})
+	}
+}
+
+// TestCursorWaitsForLongWrites polls while a write stamped earlier than
+// the settle time is still in progress (a large event, a feed pull) and
+// another write of the same second has committed: the poll must wait for
+// the long write rather than move past its second, or the long write's
+// rows, sorting first in that second, would never come. It did skip them.
+func TestCursorWaitsForLongWrites(t *testing.T) {
+	f := newExportFixture(t)
+	ctx := context.Background()
+	base := fixtureClock.Add(time.Hour)
+	i := 0
+	for name, p := range pollers(f) {
+		t.Run(name, func(t *testing.T) {
+			i++
+			start := base.Add(time.Duration(i) * time.Hour)
+			*f.clock = start
+			_, cursor := pollAll(t, p, CursorStart)
+			short := f.save(t, f.admin, `{"info":"short","distribution":1,"Attribute":[{"type":"domain","value":"short.example"}]}`, true)
+
+			// The long write stamps its event at start too, with uuids that
+			// sort before the short one's, and stays open until released.
+			long := fmt.Sprintf(`{"info":"long","distribution":1,"uuid":"00000000-0000-4000-8000-00000000000%d",
+				"Attribute":[{"type":"domain","value":"long.example","uuid":"00000000-0000-4000-8000-00000000010%d"}]}`, i, i)
+			var ev misp.Event
+			if err := json.Unmarshal([]byte(long), &ev); err != nil {
+				t.Fatal(err)
+			}
+			written, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+			sent := false
+			go func() {
+				done <- f.st.SaveEventStream(ctx, f.admin, func() (*misp.Event, error) {
+					if !sent {
+						sent = true
+						return &ev, nil
+					}
+					close(written)
+					<-release
+					return nil, io.EOF
+				}, store.SaveOptions{Mode: store.ModeCreate}, func(store.SaveResult, error) {})
+			}()
+			<-written
+			*f.clock = start.Add(time.Minute) // the long write has run for a minute
+			if items, next := p(t, cursor); len(items) != 0 || next != cursor {
+				t.Errorf("during the long write: got %v, want to wait for it", items)
+			}
+			close(release)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			got, _ := pollAll(t, p, cursor)
+			longUUIDs := []string{*ev.UUID, *ev.Attribute.Items[0].UUID}
+			if !slices.ContainsFunc(got, func(u string) bool { return slices.Contains(longUUIDs, u) }) || len(got) < 2 {
+				t.Errorf("after the long write: got %v, want the long write's item and the short one's", got)
+			}
+			for _, id := range []string{short, *ev.UUID} {
+				if _, err := f.st.DeleteEvent(ctx, f.admin, id); err != nil {
+					t.Fatal(err)
+				}
 			}
 		})
 	}

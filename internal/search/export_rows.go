@@ -100,7 +100,7 @@ func toIDSCond(t Tri) store.Cond {
 // window is empty.
 func (q *rowQuery) setWindow(ctx context.Context) (next cursorKey, found bool, err error) {
 	ts, uuid := keyColumns(q.scope)
-	after, err := cursorFilter(q.p, q.scope, q.st.Now())
+	after, err := cursorFilter(ctx, q.st, q.p, q.scope)
 	if err != nil || q.none {
 		return next, false, err
 	}

@@ -57,13 +57,26 @@ func startBackground(ctx context.Context, st *store.Store, c Config, addr string
 // nodeRetention is how long a node that stopped or died stays listed.
 const nodeRetention = 24 * time.Hour
 
+// pruneNodes forgets what dead processes left behind: nodes, and the
+// write leases of writes that never finished (store.SettledBefore).
 func pruneNodes(st *store.Store) jobs.Func {
 	return func(ctx context.Context) (string, error) {
 		n, err := st.PruneNodes(ctx, st.Now().Add(-nodeRetention))
-		if err != nil || n == 0 {
+		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("%d nodes not seen for %s forgotten", n, nodeRetention), nil
+		leases, err := st.DropExpiredLeases(ctx)
+		if err != nil {
+			return "", err
+		}
+		var done []string
+		if n > 0 {
+			done = append(done, fmt.Sprintf("%d nodes not seen for %s forgotten", n, nodeRetention))
+		}
+		if leases > 0 {
+			done = append(done, fmt.Sprintf("%d expired write leases dropped", leases))
+		}
+		return strings.Join(done, "; "), nil
 	}
 }
 

@@ -22,7 +22,7 @@ func (s *Store) AddChildren(ctx context.Context, a *Actor, eventRef string, attr
 	s.prepareChildren(a, &misp.Event{Attribute: attrs, Object: objects}, p)
 	var res SaveResult
 	var written []string
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.timedTx(ctx, func(tx *sql.Tx) error {
 		e, err := s.editableEvent(ctx, tx, a, eventRef)
 		if err != nil {
 			return err
@@ -120,7 +120,7 @@ func (s *Store) EditAttribute(ctx context.Context, a *Actor, ref string, in misp
 	if r.timestamp == 0 {
 		r.timestamp = now
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.timedTx(ctx, func(tx *sql.Tx) error {
 		e, err := s.editableEvent(ctx, tx, a, itoa(cur.EventID))
 		if err != nil {
 			return err
@@ -197,7 +197,7 @@ func (s *Store) DeleteAttribute(ctx context.Context, a *Actor, ref string, hard 
 	if err != nil {
 		return cur, err
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.timedTx(ctx, func(tx *sql.Tx) error {
 		e, err := s.editableEvent(ctx, tx, a, itoa(cur.EventID))
 		if err != nil {
 			return err
@@ -225,7 +225,7 @@ func (s *Store) RestoreAttribute(ctx context.Context, a *Actor, ref string) (Att
 	if err != nil || !cur.Deleted {
 		return cur, err
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.timedTx(ctx, func(tx *sql.Tx) error {
 		e, err := s.editableEvent(ctx, tx, a, itoa(cur.EventID))
 		if err != nil {
 			return err

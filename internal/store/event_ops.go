@@ -25,7 +25,7 @@ func (s *Store) editableEvent(ctx context.Context, q querier, a *Actor, ref stri
 // the blocklist so that feeds and sync do not bring it back.
 func (s *Store) DeleteEvent(ctx context.Context, a *Actor, ref string) (int64, error) {
 	var id int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.timedTx(ctx, func(tx *sql.Tx) error {
 		e, err := s.editableEvent(ctx, tx, a, ref)
 		if err != nil {
 			return err
@@ -53,7 +53,7 @@ func (s *Store) DeleteEvent(ctx context.Context, a *Actor, ref string) (int64, e
 // bumps the timestamp, keeping the last publish time.
 func (s *Store) PublishEvent(ctx context.Context, a *Actor, ref string, publish bool) (int64, error) {
 	var id int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.timedTx(ctx, func(tx *sql.Tx) error {
 		eid, err := s.EventIDByRef(ctx, a, ref)
 		if err != nil {
 			return err

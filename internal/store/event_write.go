@@ -117,7 +117,7 @@ func (s *Store) SaveEvents(ctx context.Context, a *Actor, in []*misp.Event, opts
 	for i, ev := range in {
 		plans[i], errs[i] = s.prepareEvent(a, ev, opts.Mode == ModeCreate)
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.timedTx(ctx, func(tx *sql.Tx) error {
 		b := newWriteBatch()
 		if err := s.planImport(ctx, tx); err != nil {
 			return err

@@ -22,7 +22,7 @@ func (s *Store) ApplyFeedPull(ctx context.Context, a *Actor, feedID int64, opts 
 		return FeedApplyResult{}, err
 	}
 	var res FeedApplyResult
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.timedTx(ctx, func(tx *sql.Tx) error {
 		ap := &feedApplier{s: s, tx: tx, a: a, now: s.now().Unix(), opts: opts}
 		var err error
 		if ap.f, err = s.feedByRef(ctx, tx, itoa(feedID)); err != nil {

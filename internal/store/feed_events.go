@@ -51,7 +51,7 @@ func (s *Store) SaveEventStream(ctx context.Context, a *Actor, next func() (*mis
 	if err := a.canWrite("perm_add"); err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.timedTx(ctx, func(tx *sql.Tx) error {
 		if err := s.planImport(ctx, tx); err != nil {
 			return err
 		}

@@ -46,7 +46,7 @@ func (s *Store) DeleteObject(ctx context.Context, a *Actor, ref string, hard boo
 	if err != nil {
 		return 0, err
 	}
-	return o.ID, s.tx(ctx, func(tx *sql.Tx) error {
+	return o.ID, s.timedTx(ctx, func(tx *sql.Tx) error {
 		e, err := s.editableEvent(ctx, tx, a, itoa(o.EventID))
 		if err != nil {
 			return err

@@ -394,4 +394,12 @@ CREATE INDEX attributes_cidr ON attributes (event_id) WHERE ip IS NULL AND type 
 	`
 {{valuekeys}}
 `,
+	// 7: the write transactions in progress that stamp events and
+	// attributes with the time (see leases.go).
+	`
+CREATE TABLE write_leases (
+	id      {{pk}},
+	started INTEGER NOT NULL
+);
+`,
 }
