@@ -47,6 +47,8 @@ A database is sqlite:PATH, PATH being a data directory (its cairn.db) or a
 database file, or a postgres:// URL. Both are migrated to this binary's
 schema first. Stop 'cairn serve' on the source before copying. The target
 must be empty; the copy is one transaction, so a failure leaves it empty.
+The source's nodes, the jobs each ran for itself and their claims on jobs
+and feeds are not copied: no node serves the target yet.
 
 Exit status: 0 when the copy is verified, 1 otherwise (the tables that differ
 are named; discard the target and copy again).`,

@@ -1,8 +1,8 @@
 // Package dbcopy moves a Cairn instance from one database to another, SQLite
 // to PostgreSQL or back: every table the source's catalog lists, in creation
-// order, row for row with its ids, in one transaction on the target; then a
-// verification reads both sides back and compares the row count and a
-// checksum of every table.
+// order, row for row with its ids, in one transaction on the target, but for
+// the state of the nodes that served the source; then a verification reads
+// both sides back and compares the row count and a checksum of every table.
 package dbcopy
 
 import (
@@ -44,7 +44,8 @@ type Result struct {
 }
 
 // Copy copies every row of src into dst, which must be empty and at the same
-// schema version. Both must be opened through the store, which migrates
+// schema version, leaving out the source's nodes, their own jobs and their
+// claims on jobs and feeds (see nodeState). Both must be opened through the store, which migrates
 // them; nothing may write to src meanwhile. The rows are read in one
 // snapshot of src and written in one transaction on dst, so a failed copy
 // leaves dst empty. Identity sequences on dst continue after the last id
@@ -107,7 +108,7 @@ func countRows(ctx context.Context, q querier, pairs []pair) ([]int64, int64, er
 	var total int64
 	for i := range pairs {
 		name := pairs[i].name()
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+quoteIdent(name)).Scan(&counts[i]); err != nil {
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+pairs[i].from()).Scan(&counts[i]); err != nil {
 			return nil, 0, fmt.Errorf("table %s: count rows: %w", name, err)
 		}
 		total += counts[i]
@@ -149,7 +150,7 @@ func (c *copier) run(ctx context.Context, w writer, pairs []pair, counts []int64
 }
 
 func (c *copier) table(ctx context.Context, w writer, p *pair) (int64, error) {
-	rows, err := c.snap.QueryContext(ctx, selectSQL(p.columns, p.name(), ""))
+	rows, err := c.snap.QueryContext(ctx, p.selectSQL(""))
 	if err != nil {
 		return 0, fmt.Errorf("table %s: read: %w", p.name(), err)
 	}
@@ -200,22 +201,6 @@ func progressFunc(opts Options, phase string, total int64) func(table string, ro
 		done += rows
 		opts.Progress(Progress{Phase: phase, Table: table, Done: done, Total: total})
 	}
-}
-
-// selectSQL reads columns of a table, in the order of orderBy if given.
-func selectSQL(columns []string, table, orderBy string) string {
-	q := `SELECT `
-	for i, c := range columns {
-		if i > 0 {
-			q += ", "
-		}
-		q += quoteIdent(c)
-	}
-	q += ` FROM ` + quoteIdent(table)
-	if orderBy != "" {
-		q += ` ORDER BY ` + orderBy
-	}
-	return q
 }
 
 // ErrSourceInUse is returned when a server is running on the source: rows

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -335,5 +336,58 @@ func TestFailedCopyLeavesTargetEmpty(t *testing.T) {
 	var n int
 	if err := pg.DB().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM organisations`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("got %d organisations in the target, %v, want none after a failed copy", n, err)
+	}
+}
+
+// TestCopyLeavesNodeStateBehind runs a node on the source that stopped while
+// it held a job and a feed, and wants the target without the node, its own
+// jobs and its claims, yet with the shared job's history, and verified.
+func TestCopyLeavesNodeStateBehind(t *testing.T) {
+	src, _ := filled(t)
+	ctx := context.Background()
+	const node = "vm:13611"
+	if err := src.RegisterNode(ctx, store.Node{ID: node, Heartbeat: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	for _, claim := range []func(context.Context, string, string, time.Duration) (bool, error){
+		src.ClaimJob, src.ClaimNodeJob} {
+		if ok, err := claim(ctx, "pull", node, time.Hour); err != nil || !ok {
+			t.Fatalf("claim a job: got %v, %v, want it claimed", ok, err)
+		}
+	}
+	var feedID int64
+	if err := src.DB().QueryRowContext(ctx, `SELECT MIN(id) FROM feeds`).Scan(&feedID); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := src.ClaimFeed(ctx, store.FeedClaim{FeedID: feedID, Node: node, Stale: time.Hour}); err != nil || !ok {
+		t.Fatalf("claim the feed: got %v, %v, want it claimed", ok, err)
+	}
+	if err := src.StopNode(ctx, node); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tg := range targets {
+		t.Run(tg.name, func(t *testing.T) {
+			dst := tg.open(t)
+			mustCopy(t, src, dst)
+			mustVerify(t, src, dst)
+			if nodes, err := dst.Nodes(ctx); err != nil || len(nodes) != 0 {
+				t.Errorf("got nodes %+v, %v, want none", nodes, err)
+			}
+			jobs, err := dst.JobStates(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(jobs) != 1 || jobs[0].Name != "pull" || jobs[0].Runs != 1 || !jobs[0].LeaseUntil.IsZero() {
+				t.Errorf("got jobs %+v, want the shared job pull, run once and held by no lease", jobs)
+			}
+			var since int64
+			var holder string
+			err = dst.DB().QueryRowContext(ctx, `SELECT pulling_since, pulling_node FROM feeds WHERE id = `+
+				strconv.FormatInt(feedID, 10)).Scan(&since, &holder)
+			if err != nil || since != 0 || holder != "" {
+				t.Errorf("got the feed pulled since %d by %q, %v, want no pull", since, holder, err)
+			}
+		})
 	}
 }

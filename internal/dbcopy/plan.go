@@ -18,6 +18,27 @@ const (
 	settingsTable   = "settings"
 )
 
+// nodeState is what a copy leaves behind of the processes that served the
+// source. None of them serves the target: their rows there would list a node
+// that never ran on it (nodes), keep the jobs each node runs for itself
+// under names no node of the target has (jobs with a scope), and hold a job
+// or a feed until a lease taken on the source ran out. The shared jobs'
+// schedules and histories and the feeds' health are copied.
+var nodeState = map[string]stateRule{
+	"nodes": {skip: true},
+	"jobs":  {where: `scope = ''`, reset: map[string]string{"lease_until": `0`}},
+	"feeds": {reset: map[string]string{"pulling_since": `0`, "pulling_node": `''`}},
+}
+
+// stateRule says which rows and values of a table a copy takes. Both the
+// copy and its verification read the source through it, so the checksums
+// still compare what was meant to arrive.
+type stateRule struct {
+	skip  bool
+	where string            // an SQL condition on the rows to copy; "" for all
+	reset map[string]string // columns copied as these SQL literals
+}
+
 // pair is one table to copy: the source's description and the target's.
 type pair struct {
 	src, dst *table
@@ -26,13 +47,42 @@ type pair struct {
 	// key orders the rows for verification: the source's primary key, or
 	// every column when the table has none.
 	key []string
+	// rule leaves out the table's node state, if it holds any.
+	rule stateRule
 }
 
 // name returns the table's name.
 func (p *pair) name() string { return p.src.name }
 
-// plan pairs the tables of the source, in creation order, with the target's.
-// A source table or column the target lacks is an error: with the schema
+// from is the FROM clause reading the rows to copy.
+func (p *pair) from() string {
+	if p.rule.where == "" {
+		return ` FROM ` + quoteIdent(p.name())
+	}
+	return ` FROM ` + quoteIdent(p.name()) + ` WHERE ` + p.rule.where
+}
+
+// selectSQL reads the rows to copy, in the order of orderBy if given.
+func (p *pair) selectSQL(orderBy string) string {
+	q := `SELECT `
+	for i, c := range p.columns {
+		if i > 0 {
+			q += ", "
+		}
+		if lit, ok := p.rule.reset[c]; ok {
+			q += lit + ` AS `
+		}
+		q += quoteIdent(c)
+	}
+	q += p.from()
+	if orderBy != "" {
+		q += ` ORDER BY ` + orderBy
+	}
+	return q
+}
+
+// plan pairs the tables of the source, in creation order, with the target's,
+// leaving out those that only hold node state. A source table or column the target lacks is an error: with the schema
 // versions equal it means the two were not built by the same migrations, and
 // copying the rest would lose data silently. Columns only the target has keep
 // their defaults.
@@ -40,14 +90,15 @@ func plan(src, dst *catalog) ([]pair, error) {
 	var pairs []pair
 	for i := range src.tables {
 		st := &src.tables[i]
-		if st.name == migrationsTable {
+		rule := nodeState[st.name]
+		if st.name == migrationsTable || rule.skip {
 			continue
 		}
 		dt, ok := dst.table(st.name)
 		if !ok {
 			return nil, fmt.Errorf("table %s: the target has no such table: %w", st.name, ErrSchemaMismatch)
 		}
-		p := pair{src: st, dst: dt, key: st.key}
+		p := pair{src: st, dst: dt, key: st.key, rule: rule}
 		for _, c := range st.columns {
 			if _, ok := dt.column(c.name); !ok {
 				return nil, fmt.Errorf("table %s, column %s: the target has no such column: %w", st.name, c.name, ErrSchemaMismatch)

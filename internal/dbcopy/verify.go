@@ -129,7 +129,7 @@ func Verify(ctx context.Context, src, dst *store.Store, opts Options) (Verificat
 // checksum hashes the canonical encoding of p's rows as st holds them, t
 // being st's description of the table.
 func checksum(ctx context.Context, st *store.Store, p *pair, t *table, tick func(int64)) (int64, []byte, error) {
-	rows, err := st.DB().QueryContext(ctx, selectSQL(p.columns, p.name(), orderBy(st.Dialect(), t, p.key)))
+	rows, err := st.DB().QueryContext(ctx, p.selectSQL(orderBy(st.Dialect(), t, p.key)))
 	if err != nil {
 		return 0, nil, err
 	}
