@@ -3,6 +3,7 @@ package misp
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -164,7 +165,7 @@ type Analysis int64
 func (a *Analysis) UnmarshalJSON(b []byte) error {
 	s, err := looseScalar(b)
 	if err != nil {
-		return err
+		return wrongForm(err)
 	}
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "initial":
@@ -179,7 +180,7 @@ func (a *Analysis) UnmarshalJSON(b []byte) error {
 	}
 	v, err := ParseLooseInt(s)
 	*a = Analysis(v)
-	return err
+	return wrongForm(err)
 }
 
 // Seen is a first_seen or last_seen time in microseconds since the epoch.
@@ -193,11 +194,11 @@ type Seen struct {
 func (s *Seen) UnmarshalJSON(b []byte) error {
 	text, err := looseScalar(b)
 	if err != nil {
-		return err
+		return wrongForm(err)
 	}
 	v, ok, err := ParseSeen(text)
 	if err != nil {
-		return err
+		return wrongForm(err)
 	}
 	*s = Seen{Micros: v, Valid: ok}
 	return nil
@@ -206,8 +207,11 @@ func (s *Seen) UnmarshalJSON(b []byte) error {
 // ItemError says why one item of a list could not be read.
 type ItemError struct {
 	Index int
-	UUID  string
-	Err   error
+	UUID  string // the item's uuid when it has one that could be read
+	// Field is the path, in the item, of the value at fault ("to_ids",
+	// "Organisation.id"); "" when the item itself is not an object.
+	Field string
+	Err   error // the reason, without the field
 }
 
 // List is a JSON list read item by item, so that one malformed item is
@@ -235,7 +239,7 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 			return err
 		}
 	default:
-		return fmt.Errorf("expected a list, got %.20s", b)
+		return wrongForm(fmt.Errorf("expected a list, got %.20s", b))
 	}
 	for i, raw := range raws {
 		var v T
@@ -243,7 +247,7 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 			if tf := textFaultAt(i, err); tf != nil {
 				return tf
 			}
-			l.Bad = append(l.Bad, ItemError{Index: i, UUID: peekUUID(raw), Err: cleanJSONError(err)})
+			l.Bad = append(l.Bad, itemError(i, raw, err))
 			continue
 		}
 		l.Items = append(l.Items, v)
@@ -268,15 +272,11 @@ func peekUUID(raw json.RawMessage) string {
 	return probe.UUID
 }
 
-// cleanJSONError turns encoding/json's messages, which name Go types, into
-// ones that name the JSON field.
-func cleanJSONError(err error) error {
-	var ute *json.UnmarshalTypeError
-	switch {
-	case errorsAs(err, &ute) && ute.Field != "":
-		return fmt.Errorf("field %s: wrong JSON type %s", ute.Field, ute.Value)
-	case errorsAs(err, &ute):
-		return fmt.Errorf("expected a JSON object, got %s", ute.Value)
+// itemError is the ItemError of item i, raw, which did not decode.
+func itemError(i int, raw json.RawMessage, err error) ItemError {
+	ie := ItemError{Index: i, UUID: peekUUID(raw), Err: err}
+	if fe := fieldErrorOf(err); fe != nil {
+		ie.Field, ie.Err = fe.Field, errors.New(fe.Reason)
 	}
-	return err
+	return ie
 }

@@ -21,11 +21,11 @@ type Int int64
 func (n *Int) UnmarshalJSON(b []byte) error {
 	s, err := looseScalar(b)
 	if err != nil {
-		return err
+		return wrongForm(err)
 	}
 	v, err := ParseLooseInt(s)
 	if err != nil {
-		return err
+		return wrongForm(err)
 	}
 	*n = Int(v)
 	return nil
@@ -66,11 +66,11 @@ type Bool bool
 func (b *Bool) UnmarshalJSON(data []byte) error {
 	s, err := looseScalar(data)
 	if err != nil {
-		return err
+		return wrongForm(err)
 	}
 	v, err := ParseLooseBool(s)
 	if err != nil {
-		return err
+		return wrongForm(err)
 	}
 	*b = Bool(v)
 	return nil
@@ -98,7 +98,7 @@ type String string
 func (s *String) UnmarshalJSON(b []byte) error {
 	v, err := looseScalar(b)
 	if err != nil {
-		return err
+		return wrongForm(err)
 	}
 	if err := checkText(b, v); err != nil {
 		return err

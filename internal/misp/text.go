@@ -43,9 +43,13 @@ type TextError struct {
 func (e *TextError) Error() string { return e.Field + " " + e.Reason }
 
 // DecodeError returns err, an error of encoding/json decoding a MISP
-// document, with a refused text turned into a *TextError. Callers that
-// report decoding errors pass them through it.
+// document, with a refused text turned into a *TextError and a value of the
+// wrong form (or JSON type) into a *FieldError. Callers that report
+// decoding errors pass them through it.
 func DecodeError(err error) error {
+	if fe := fieldErrorOf(err); fe != nil {
+		return fe
+	}
 	var ute *json.UnmarshalTypeError
 	if !errorsAs(err, &ute) || ute.Type != textFaultType {
 		return err
