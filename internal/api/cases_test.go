@@ -300,3 +300,58 @@ func TestAddTagCreatesOrExplains(t *testing.T) {
 		})
 	}
 }
+
+// TestWrongFormsAreRejectedByField sends values of the wrong form in every
+// kind of item, and wants each item rejected with its field and uuid, the
+// rest of the event saved.
+func TestWrongFormsAreRejectedByField(t *testing.T) {
+	e := newEnv(t)
+	const u = "5758ebf5-c898-48e6-9fe9-5665c0a83866"
+	out := e.must(200, "POST", "/events/add", e.admin, `{"Event": {"info": "x",
+		"Tag": [{"name": "tlp:green"}, {"name": "tlp:red", "local": "often"}],
+		"Galaxy": [{"GalaxyCluster": [{"tag_name": "misp-galaxy:x=\"y\"", "local": "?"}]}],
+		"EventReport": [{"name": "r", "distribution": "wide"}],
+		"Attribute": [
+			{"uuid": "`+u+`", "type": "ip-dst", "value": "1.2.3.4", "to_ids": "maybe"},
+			{"type": "domain", "value": "good.example", "Tag": [{"name": "x", "exportable": []}],
+				"Sighting": [{"type": "seen"}]},
+			{"type": "md5", "value": "0749bae92ca336a02c83d126e04ec628", "comment": {"a": 1}}],
+		"Object": [
+			{"name": "domain-ip", "meta-category": "network", "timestamp": "noon",
+				"Attribute": [{"type": "ip-dst", "object_relation": "ip", "value": "198.51.100.7"}]},
+			{"name": "domain-ip", "meta-category": "network",
+				"Attribute": [{"type": "ip-dst", "object_relation": "ip", "value": "198.51.100.8", "distribution": "far"},
+					{"type": "domain", "object_relation": "domain", "value": "obj.example"}],
+				"ObjectReference": [{"referenced_uuid": "`+u+`", "relationship_type": "x", "deleted": "no way"}]}]}}`)
+	want := map[string][2]string{ // item: field, uuid
+		"Attribute[0]":                 {"to_ids", u},
+		"Attribute[2]":                 {"comment", ""},
+		"Attribute[1].Tag[0]":          {"exportable", ""},
+		"Attribute[1].Sighting[0]":     {"type", ""},
+		"Object[0]":                    {"timestamp", ""},
+		"Object[1].Attribute[0]":       {"distribution", ""},
+		"Object[1].ObjectReference[0]": {"deleted", ""},
+		"EventReport[0]":               {"distribution", ""},
+		"Tag[1]":                       {"local", ""},
+		"Galaxy[0].GalaxyCluster[0]":   {"local", ""},
+	}
+	rejected := out["rejected"]
+	if count(rejected) != len(want) {
+		t.Errorf("got %d rejections, want %d: %v", count(rejected), len(want), rejected)
+	}
+	for i := range count(rejected) {
+		item, _ := get(rejected, i, "item").(string)
+		w, ok := want[item]
+		if !ok {
+			t.Errorf("got rejection %v, want none for %s", get(rejected, i), item)
+			continue
+		}
+		uuid, _ := get(rejected, i, "uuid").(string)
+		if get(rejected, i, "field") != w[0] || uuid != w[1] || get(rejected, i, "reason") == "" {
+			t.Errorf("%s: got %v, want field %s, uuid %q and a reason", item, get(rejected, i), w[0], w[1])
+		}
+	}
+	if got := count(get(out, "Event", "Attribute")); got != 1 {
+		t.Errorf("got %d attributes stored, want the good domain alone", got)
+	}
+}

@@ -274,21 +274,19 @@ func prepareEnums(p *eventPlan, in *misp.Event) *fieldError {
 }
 
 func (s *Store) prepareChildren(a *Actor, in *misp.Event, p *eventPlan) {
-	for _, bad := range in.Attribute.Bad {
-		p.rejected.add(fmt.Sprintf("Attribute[%d]", bad.Index), bad.UUID, "", bad.Err.Error())
-	}
+	p.rejected.addBad("Attribute", in.Attribute.Bad)
 	for i := range in.Attribute.Items {
 		r, fe := prepareAttribute(a, &in.Attribute.Items[i], false)
 		r.pos = in.Attribute.Index[i]
+		item := fmt.Sprintf("Attribute[%d]", r.pos)
 		if fe != nil {
-			p.rejected.add(fmt.Sprintf("Attribute[%d]", r.pos), uuidOf(in.Attribute.Items[i].UUID), fe.field, fe.reason)
+			p.rejected.add(item, uuidOf(in.Attribute.Items[i].UUID), fe.field, fe.reason)
 			continue
 		}
+		p.rejected.addBadOfAttribute(item, &in.Attribute.Items[i])
 		p.attrs = append(p.attrs, r)
 	}
-	for _, bad := range in.Object.Bad {
-		p.rejected.add(fmt.Sprintf("Object[%d]", bad.Index), bad.UUID, "", bad.Err.Error())
-	}
+	p.rejected.addBad("Object", in.Object.Bad)
 	for i := range in.Object.Items {
 		item := fmt.Sprintf("Object[%d]", in.Object.Index[i])
 		o, fe := prepareObject(a, &in.Object.Items[i], item, &p.rejected)
@@ -307,9 +305,9 @@ func (s *Store) prepareChildren(a *Actor, in *misp.Event, p *eventPlan) {
 		}
 		p.reports = append(p.reports, rr)
 	}
-	for _, bad := range in.Tag.Bad {
-		p.rejected.add(fmt.Sprintf("Tag[%d]", bad.Index), "", "", bad.Err.Error())
-	}
+	p.rejected.addBad("EventReport", in.EventReport.Bad)
+	p.rejected.addBad("Tag", in.Tag.Bad)
+	p.rejected.addBadGalaxies("Galaxy", in.Galaxy)
 }
 
 func prepareReport(a *Actor, in *misp.EventReport) (reportRow, *fieldError) {

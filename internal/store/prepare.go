@@ -97,6 +97,32 @@ func (r *rejections) add(item, uuid, field, reason string) {
 	*r = append(*r, Rejection{Item: item, UUID: uuid, Field: field, Reason: reason})
 }
 
+// addBad lists the items of a list that did not decode, list being the
+// list's path ("Attribute", "Object[0].ObjectReference").
+func (r *rejections) addBad(list string, bad []misp.ItemError) {
+	for _, b := range bad {
+		r.add(fmt.Sprintf("%s[%d]", list, b.Index), b.UUID, b.Field, b.Err.Error())
+	}
+}
+
+// addBadOfAttribute lists the tags, galaxy clusters and sightings of the
+// attribute at item that did not decode: the attribute is kept without
+// them.
+func (r *rejections) addBadOfAttribute(item string, in *misp.Attribute) {
+	r.addBad(item+".Tag", in.Tag.Bad)
+	r.addBadGalaxies(item+".Galaxy", in.Galaxy)
+	r.addBad(item+".Sighting", in.Sighting.Bad)
+}
+
+// addBadGalaxies lists the galaxies and clusters at list that did not
+// decode.
+func (r *rejections) addBadGalaxies(list string, galaxies misp.List[misp.Galaxy]) {
+	r.addBad(list, galaxies.Bad)
+	for i, g := range galaxies.Items {
+		r.addBad(fmt.Sprintf("%s[%d].GalaxyCluster", list, galaxies.Index[i]), g.GalaxyCluster.Bad)
+	}
+}
+
 // fieldError is a refusal of one field of one item.
 type fieldError struct{ field, reason string }
 
@@ -319,18 +345,19 @@ func prepareObject(a *Actor, in *misp.Object, item string, rej *rejections) (obj
 	if fe := prepareSeen(&r.firstSeen, &r.lastSeen, in.FirstSeen, in.LastSeen); fe != nil {
 		return r, fe
 	}
-	for _, bad := range in.Attribute.Bad {
-		rej.add(fmt.Sprintf("%s.Attribute[%d]", item, bad.Index), bad.UUID, "", bad.Err.Error())
-	}
+	rej.addBad(item+".Attribute", in.Attribute.Bad)
 	for i := range in.Attribute.Items {
 		at, fe := prepareAttribute(a, &in.Attribute.Items[i], true)
 		at.pos = in.Attribute.Index[i]
+		attrItem := fmt.Sprintf("%s.Attribute[%d]", item, at.pos)
 		if fe != nil {
-			rej.add(fmt.Sprintf("%s.Attribute[%d]", item, at.pos), uuidOf(in.Attribute.Items[i].UUID), fe.field, fe.reason)
+			rej.add(attrItem, uuidOf(in.Attribute.Items[i].UUID), fe.field, fe.reason)
 			continue
 		}
+		rej.addBadOfAttribute(attrItem, &in.Attribute.Items[i])
 		r.attrs = append(r.attrs, at)
 	}
+	rej.addBad(item+".ObjectReference", in.ObjectReference.Bad)
 	for i, ref := range in.ObjectReference.Items {
 		rr, fe := prepareReference(&ref)
 		if fe != nil {
