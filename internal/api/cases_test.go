@@ -355,3 +355,24 @@ func TestWrongFormsAreRejectedByField(t *testing.T) {
 		t.Errorf("got %d attributes stored, want the good domain alone", got)
 	}
 }
+
+// TestWrongFormOfAnEventFieldIsNamed wants a 400 naming the field's path
+// when an event field has the wrong form, which refuses the event whole.
+func TestWrongFormOfAnEventFieldIsNamed(t *testing.T) {
+	e := newEnv(t)
+	cases := []struct{ name, body, want string }{
+		{"wrapped", `{"Event": {"info": "x", "distribution": "abc"}}`, `Event.distribution: "abc" is not a number`},
+		{"bare", `{"info": "x", "published": "maybe"}`, `published: "maybe" is not a boolean`},
+		{"creator", `{"Event": {"info": "x", "Orgc": {"name": ["a"]}}}`, `Event.Orgc.name: expected a scalar, got a list`},
+		{"attributes not a list", `{"Event": {"info": "x", "Attribute": 3}}`, `Event.Attribute: expected a list, got 3`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out := e.must(400, "POST", "/events/add", e.admin, tc.body)
+			msg, _ := out["message"].(string)
+			if !strings.Contains(msg, tc.want) || out["name"] == nil || out["url"] == nil {
+				t.Errorf("got %v, want a MISP error whose message holds %s", out, tc.want)
+			}
+		})
+	}
+}

@@ -3,32 +3,48 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/cairn-intel/cairn/internal/misp"
 )
 
 // unwrap removes the envelopes MISP accepts around a model: {"request": x},
 // {"response": x} and {"<Model>": x}.
 func unwrap(body []byte, model string) []byte {
+	body, _ = unwrapPath(body, model)
+	return body
+}
+
+// unwrapPath is unwrap that also returns the path of the envelopes it
+// removed ("Event", "request.Event"), so that an error can name a field by
+// its path in the body as sent.
+func unwrapPath(body []byte, model string) ([]byte, string) {
+	var path []string
 	for i := 0; i < 3; i++ {
 		var m map[string]json.RawMessage
 		if json.Unmarshal(body, &m) != nil || len(m) != 1 {
-			return body
+			break
 		}
-		inner, ok := m["request"]
+		key := "request"
+		inner, ok := m[key]
 		if !ok {
-			inner, ok = m["response"]
+			key = "response"
+			inner, ok = m[key]
 		}
 		if !ok && model != "" {
-			inner, ok = m[model]
+			key = model
+			inner, ok = m[key]
 		}
 		if !ok {
-			return body
+			break
 		}
-		body = inner
+		body, path = inner, append(path, key)
 	}
-	return body
+	return body, strings.Join(path, ".")
 }
 
 // decode reads a JSON body (wrapped or bare) into v.
@@ -37,10 +53,28 @@ func decode(body []byte, model string, v any) error {
 	if len(body) == 0 {
 		return badRequest("the request has no JSON body")
 	}
-	if err := json.Unmarshal(unwrap(body, model), v); err != nil {
-		return badRequest("the JSON body could not be read: " + jsonErrorText(body, err))
+	inner, path := unwrapPath(body, model)
+	if err := json.Unmarshal(inner, v); err != nil {
+		return badRequest("the JSON body could not be read: " + jsonErrorText(body, inFields(path, err)))
 	}
 	return nil
+}
+
+// inFields returns err, an error of decoding the value at path in a body,
+// with a field of the wrong form or a refused text named by its path in the
+// body.
+func inFields(path string, err error) error {
+	err = misp.DecodeError(err)
+	var fe *misp.FieldError
+	var te *misp.TextError
+	switch {
+	case path == "":
+	case errors.As(err, &fe):
+		fe.Field = strings.TrimSuffix(path+"."+fe.Field, ".")
+	case errors.As(err, &te):
+		te.Field = path + "." + te.Field
+	}
+	return err
 }
 
 // jsonErrorText adds the line and column of a syntax error.

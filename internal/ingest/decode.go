@@ -50,9 +50,32 @@ func unreadable(file, label string, doc *document, err error) Rejection {
 	if doc.Wrapped == nil && doc.indexSummary() {
 		rej.Reason = indexSummaryReason
 	} else {
-		rej.Reason = "cannot read the event: " + errorText(err)
+		rej.Reason = "cannot read the event: " + errorText(doc.fieldError(err))
 	}
 	return rej
+}
+
+// fieldError names the field of err, an error decoding the document, by its
+// path in the document. encoding/json names a field of the embedded bare
+// event Event.x, as it names one of the wrapped event.
+func (d *document) fieldError(err error) error {
+	err = misp.DecodeError(err)
+	var fe *misp.FieldError
+	if d.Wrapped == nil && errors.As(err, &fe) {
+		fe.Field = strings.TrimPrefix(fe.Field, "Event.")
+	}
+	return err
+}
+
+// wrappedFieldError names the field of err, an error decoding the value of
+// a document's "Event" key on its own, by its path in the document.
+func wrappedFieldError(err error) error {
+	err = misp.DecodeError(err)
+	var fe *misp.FieldError
+	if errors.As(err, &fe) {
+		fe.Field = strings.TrimSuffix("Event."+fe.Field, ".")
+	}
+	return err
 }
 
 const indexSummaryReason = "an events/index summary without the event's attributes, not a full event; " +
@@ -181,7 +204,7 @@ func (r *run) readObject(ctx context.Context, dec *json.Decoder, src source, lab
 	case o.wrapped != nil:
 		return r.save(ctx, src, label, o.wrapped)
 	case o.wrappedErr != nil:
-		r.reject(Rejection{File: src.path, Where: label, Reason: "cannot read the event: " + errorText(o.wrappedErr)})
+		r.reject(Rejection{File: src.path, Where: label, Reason: "cannot read the event: " + errorText(wrappedFieldError(o.wrappedErr))})
 		return nil
 	case o.response:
 		return nil
