@@ -365,6 +365,10 @@ func TestCopyLeavesNodeStateBehind(t *testing.T) {
 	if err := src.StopNode(ctx, node); err != nil {
 		t.Fatal(err)
 	}
+	// A write lease the node left, as a process that died mid-write does.
+	if _, err := src.DB().ExecContext(ctx, `INSERT INTO write_leases (started) VALUES (1800000000)`); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, tg := range targets {
 		t.Run(tg.name, func(t *testing.T) {
@@ -387,6 +391,10 @@ func TestCopyLeavesNodeStateBehind(t *testing.T) {
 				strconv.FormatInt(feedID, 10)).Scan(&since, &holder)
 			if err != nil || since != 0 || holder != "" {
 				t.Errorf("got the feed pulled since %d by %q, %v, want no pull", since, holder, err)
+			}
+			var leases int
+			if err := dst.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM write_leases`).Scan(&leases); err != nil || leases != 0 {
+				t.Errorf("got %d write leases, %v, want none", leases, err)
 			}
 		})
 	}

@@ -23,11 +23,14 @@ const (
 // that never ran on it (nodes), keep the jobs each node runs for itself
 // under names no node of the target has (jobs with a scope), and hold a job
 // or a feed until a lease taken on the source ran out. The shared jobs'
-// schedules and histories and the feeds' health are copied.
+// schedules and histories and the feeds' health are copied. A write lease
+// (write_leases) belongs to a write in progress on the source; on the
+// target it would hold polls back for an hour.
 var nodeState = map[string]stateRule{
-	"nodes": {skip: true},
-	"jobs":  {where: `scope = ''`, reset: map[string]string{"lease_until": `0`}},
-	"feeds": {reset: map[string]string{"pulling_since": `0`, "pulling_node": `''`}},
+	"nodes":        {skip: true},
+	"write_leases": {skip: true},
+	"jobs":         {where: `scope = ''`, reset: map[string]string{"lease_until": `0`}},
+	"feeds":        {reset: map[string]string{"pulling_since": `0`, "pulling_node": `''`}},
 }
 
 // stateRule says which rows and values of a table a copy takes. Both the
