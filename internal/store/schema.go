@@ -402,4 +402,9 @@ CREATE TABLE write_leases (
 	started INTEGER NOT NULL
 );
 `,
+	// 8: every poll reads the oldest lease; on PostgreSQL each write leaves
+	// a dead row behind until vacuumed, which the index lets a poll skip.
+	`
+CREATE INDEX write_leases_started ON write_leases (started);
+`,
 }
