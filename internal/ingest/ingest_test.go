@@ -179,7 +179,7 @@ func TestImportDerivedIdentity(t *testing.T) {
 	}{
 		{"first import", 0, "", EventCounts{Created: 1}},
 		{"again", 0, "", EventCounts{Skipped: 1}},
-		{"file edited", time.Hour, `{"info": "no uuid, no timestamp, edited", "distribution": 0}`, EventCounts{Created: 1}},
+		{"file edited", 2 * time.Minute, `{"info": "no uuid, no timestamp, edited", "distribution": 0}`, EventCounts{Created: 1}},
 		{"edited again", 0, "", EventCounts{Skipped: 1}},
 	}
 	for _, step := range steps {
@@ -264,5 +264,59 @@ func TestImportUUIDlessChildrenAreNotDuplicated(t *testing.T) {
 	}
 	if c.Attributes != 2 || c.Objects != 1 {
 		t.Errorf("got %d attributes and %d objects, want 2 and 1", c.Attributes, c.Objects)
+	}
+}
+
+// TestImportStampsWithTheWriteTime checks that an event read without a
+// timestamp is stamped with the time of the write, as its attributes are,
+// while its file's modification time still decides whether a stored copy
+// is older: stamped with that older time, the event sorted behind polls
+// with a cursor that had moved past its second, and they never delivered
+// it (found by a fresh-eyes tester).
+func TestImportStampsWithTheWriteTime(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	ctx := context.Background()
+	st := storetest.Open(t, store.Options{Now: func() time.Time { return now }})
+	if _, err := st.Initialise(ctx, store.Bootstrap{OrgName: "Test Org", AdminEmail: "admin@test.invalid",
+		PasswordHash: "unused", KeyHash: "unused", RawKey: "0123456789abcdef"}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := st.CLIActor(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "3b1d2f00-0000-4000-8000-0000000000d1"
+	path := filepath.Join(t.TempDir(), "stamp.json")
+	writeFile(t, path, `{"uuid": "`+id+`", "info": "no timestamp", "Attribute": [{"type": "domain", "value": "stamp.example"}]}`)
+	touch := func(at time.Time) {
+		if err := os.Chtimes(path, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stamped := func() int64 {
+		ev, err := st.EventByRef(ctx, a, id, store.LoadOptions{Metadata: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev.Timestamp
+	}
+	touch(now.Add(-24 * time.Hour)) // the file is a day old
+	if rep := importPaths(t, st, a, path); rep.Events != (EventCounts{Created: 1}) {
+		t.Fatalf("first import: got %+v", rep.Events)
+	}
+	if got := stamped(); got != now.Unix() {
+		t.Errorf("created: stamped %d, want the write time %d, not the file's", got, now.Unix())
+	}
+	now = now.Add(time.Minute)
+	if rep := importPaths(t, st, a, path); rep.Events != (EventCounts{Skipped: 1}) {
+		t.Errorf("again: got %+v, want it skipped", rep.Events)
+	}
+	touch(now.Add(30 * time.Second)) // edited after the import
+	now = now.Add(time.Hour)
+	if rep := importPaths(t, st, a, path); rep.Events != (EventCounts{Updated: 1}) {
+		t.Errorf("edited: got %+v, want it updated", rep.Events)
+	}
+	if got := stamped(); got != now.Unix() {
+		t.Errorf("updated: stamped %d, want the write time %d", got, now.Unix())
 	}
 }

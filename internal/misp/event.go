@@ -39,6 +39,13 @@ type Event struct {
 	Tag                List[Tag]         `json:"Tag"`
 	Galaxy             List[Galaxy]      `json:"Galaxy"`
 	EventReport        List[EventReport] `json:"EventReport"`
+
+	// TimestampIsVersion says that Timestamp was not in the document but
+	// stands for its version (cairn import gives a timestamp-less event its
+	// file's modification time): it decides whether the stored copy is
+	// older, and the event is stamped with the time of the write, as its
+	// attributes are. Never on the wire.
+	TimestampIsVersion bool `json:"-"`
 }
 
 // Attribute is an attribute as sent inside an event or to attributes/add.

@@ -73,6 +73,7 @@ type eventPlan struct {
 	published                   bool
 	publishedGiven              bool
 	timestamp, publishTimestamp int64
+	stampNow                    bool // timestamp is the document's version only (misp.Event.TimestampIsVersion)
 	orgc                        *OrgRef
 	disableCorrelation, extends *string
 	attrs                       []attrRow
@@ -232,6 +233,7 @@ func (s *Store) prepareEvent(a *Actor, in *misp.Event, create bool) (*eventPlan,
 	p.publishedGiven = in.Published != nil
 	p.published = boolOr(in.Published, false)
 	p.timestamp, p.publishTimestamp = intOr(in.Timestamp, 0), intOr(in.PublishTimestamp, 0)
+	p.stampNow = in.TimestampIsVersion
 	if in.Orgc != nil {
 		p.orgc = &OrgRef{UUID: strings.ToLower(uuidOf(in.Orgc.UUID)), Name: strings.TrimSpace(str(in.Orgc.Name))}
 	}
@@ -432,7 +434,10 @@ func (w *eventWriter) create(ctx context.Context, p *eventPlan) error {
 	}
 	e := storedEvent{orgID: w.a.Org.ID, orgcID: orgc, userID: w.a.User.ID, uuid: p.uuid}
 	ts := w.now
-	if p.timestamp > 0 && (w.opts.Preserve || p.timestamp <= w.now+300) {
+	switch {
+	case p.stampNow:
+		ts = p.versionStamp(w.now)
+	case p.timestamp > 0 && (w.opts.Preserve || p.timestamp <= w.now+300):
 		ts = p.timestamp
 	}
 	published, pubTS := false, int64(0)
@@ -459,6 +464,18 @@ func (w *eventWriter) create(ctx context.Context, p *eventPlan) error {
 		return err
 	}
 	return w.finish(ctx, e.id)
+}
+
+// versionStamp is the timestamp of an event whose timestamp is its
+// document's version only: the time of the write, or the version when it
+// is a little ahead (a file modified under a clock running up to five
+// minutes fast), so that importing the same file again finds the stored
+// copy no older and changes nothing.
+func (p *eventPlan) versionStamp(now int64) int64 {
+	if p.timestamp > now && p.timestamp <= now+300 {
+		return p.timestamp
+	}
+	return now
 }
 
 func (w *eventWriter) update(ctx context.Context, p *eventPlan, cur storedEvent) error {
@@ -512,7 +529,10 @@ func (w *eventWriter) updateEventRow(ctx context.Context, p *eventPlan, cur stor
 		set("extends_uuid", *p.extends)
 	}
 	ts := w.now
-	if p.timestamp > 0 {
+	switch {
+	case p.stampNow:
+		ts = p.versionStamp(w.now)
+	case p.timestamp > 0:
 		ts = p.timestamp
 	}
 	set("timestamp", ts)
