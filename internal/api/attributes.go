@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/cairn-intel/cairn/internal/misp"
 	"github.com/cairn-intel/cairn/internal/search"
@@ -69,10 +71,7 @@ func (s *Server) attributeAdd(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	errs := map[string]any{}
-	for i, r := range res.Rejected {
-		errs[fmt.Sprintf("attribute_%d", i)] = r
-	}
+	errs := attributeErrors(res.Rejected)
 	switch {
 	case len(attrs) == 0:
 		q.status = http.StatusForbidden
@@ -89,6 +88,35 @@ func (s *Server) attributeAdd(q *request) (any, error) {
 		out["errors"] = errs
 	}
 	return out, nil
+}
+
+// attributeErrors keys the rejections of a list of attributes by the
+// position of their attribute in the request, as MISP's "attribute_<n>":
+// "Attribute[3]" and "Attribute[3].Tag[0]" both go under attribute_3, a
+// list when there are several. They were numbered by failure, so the
+// second of two failures was attribute_1 wherever it stood.
+func attributeErrors(rejected []store.Rejection) map[string]any {
+	byItem := map[string][]store.Rejection{}
+	for i, r := range rejected {
+		key := fmt.Sprintf("attribute_%d", i) // no position: keep the old numbering
+		if rest, ok := strings.CutPrefix(r.Item, "Attribute["); ok {
+			if n, _, ok := strings.Cut(rest, "]"); ok {
+				if _, err := strconv.Atoi(n); err == nil {
+					key = "attribute_" + n
+				}
+			}
+		}
+		byItem[key] = append(byItem[key], r)
+	}
+	errs := map[string]any{}
+	for key, rs := range byItem {
+		if len(rs) == 1 {
+			errs[key] = rs[0]
+		} else {
+			errs[key] = rs
+		}
+	}
+	return errs
 }
 
 func (s *Server) attributeEdit(q *request) (any, error) {

@@ -124,3 +124,28 @@ func TestTagWritesFollowEnabledTaxonomies(t *testing.T) {
 		})
 	}
 }
+
+// TestAttributeListErrorsByPosition checks that the errors of a list sent
+// to attributes/add are keyed by the position of their attribute in the
+// request, as MISP's attribute_<n>, not numbered by failure.
+func TestAttributeListErrorsByPosition(t *testing.T) {
+	e := newEnv(t)
+	added := e.must(200, "POST", "/events/add", e.admin, map[string]any{"info": "list"})
+	eventID := get(added, "Event", "id").(string)
+	out := e.must(200, "POST", "/attributes/add/"+eventID, e.admin, []any{
+		map[string]any{"type": "domain", "value": "good-0.example"},
+		map[string]any{"type": "ip-dst", "value": "not an address"},
+		map[string]any{"type": "domain", "value": "good-2.example"},
+		map[string]any{"type": "ip-dst", "value": "also not one"},
+	})
+	errs, _ := out["errors"].(map[string]any)
+	if len(errs) != 2 || errs["attribute_1"] == nil || errs["attribute_3"] == nil {
+		t.Errorf("got errors %v, want attribute_1 and attribute_3", errs)
+	}
+	if got := get(out, "errors", "attribute_3", "item"); got != "Attribute[3]" {
+		t.Errorf("attribute_3 is about %v, want Attribute[3]", got)
+	}
+	if n := len(asList(out["Attribute"])); n != 2 {
+		t.Errorf("got %d attributes stored, want the two good ones", n)
+	}
+}
