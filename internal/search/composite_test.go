@@ -104,6 +104,10 @@ func TestCompositePatternTerms(t *testing.T) {
 		{"a file name pattern and its hash", "evil%|" + strings.ToUpper(compositeSHA), []string{"Evil.exe|" + compositeSHA}},
 		{"a block without the port", "198.51.100.0/24|53", nil},
 		{"an IPv6 block and its port", "2001:db8::/32|53", []string{"2001:db8::7|53"}},
+		{"any port of an address, with a colon", "198.51.100.7:%", []string{"198.51.100.7|443", "198.51.100.7|8443"}},
+		{"a port on a block, with a colon", "198.51.100.0/24:443", []string{"198.51.100.7|443"}},
+		{"any port of an IPv6 address, in brackets", "[2001:db8::7]:%", []string{"2001:db8::7|53"}},
+		{"a port on an IPv6 block, in brackets", "[2001:db8::/32]:53", []string{"2001:db8::7|53"}},
 		{"NOT any port leaves the address alone", map[string][]string{"OR": {"198.51.100.7"}, "NOT": {"198.51.100.7|%"}},
 			[]string{"198.51.100.7"}},
 	} {

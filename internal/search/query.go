@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -166,7 +167,11 @@ func isLike(v string) bool { return strings.HasPrefix(v, "%") || strings.HasSuff
 // types. ok is false when the term is not such a pattern; the whole term
 // is still matched as MISP would (LIKE on either column, or exactly).
 func (b *builder) compositePattern(v, col1, col2 string) (c store.Cond, ok bool) {
-	left, right, found := strings.Cut(strings.TrimSpace(v), "|")
+	v = strings.TrimSpace(v)
+	left, right, found := strings.Cut(v, "|")
+	if !found {
+		left, right, found = addressPort(v)
+	}
 	if !found || left == "" || right == "" || strings.Contains(right, "|") {
 		return c, false
 	}
@@ -190,6 +195,30 @@ func (b *builder) compositePattern(v, col1, col2 string) (c store.Cond, ok bool)
 		return c, false
 	}
 	return store.And(l, r, store.Cond{SQL: col2 + " <> ''"}), true
+}
+
+// addressPort splits an address and port written with a colon, as an
+// ip|port term is written with a bar: "198.51.100.7:%",
+// "198.51.100.0/24:443", "[2001:db8::7]:%", "[2001:db8::/32]:53". The
+// address (or block) must parse, and the port be a number or a pattern.
+func addressPort(v string) (addr, port string, ok bool) {
+	if rest, bracketed := strings.CutPrefix(v, "["); bracketed {
+		addr, port, ok = strings.Cut(rest, "]:")
+	} else if strings.Count(v, ":") == 1 {
+		addr, port, ok = strings.Cut(v, ":")
+	}
+	if !ok || port == "" {
+		return "", "", false
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil && !isLike(port) {
+		return "", "", false
+	}
+	if _, err := netip.ParseAddr(addr); err != nil {
+		if _, err := netip.ParsePrefix(addr); err != nil {
+			return "", "", false
+		}
+	}
+	return addr, port, true
 }
 
 func (b *builder) likePred(v, col1, col2 string) store.Cond {
