@@ -38,6 +38,17 @@ func (s *Store) RebuildCorrelations(ctx context.Context, progress func(done, tot
 		return rep, err
 	}
 	err = s.bulk(ctx, func(tx bulkTx) error {
+		if s.dialect.singleWriter() {
+			// SQLite sorts the postings index in memory up to the page
+			// cache's size: with the writer's 64 MB a serve at 6M attributes
+			// rebuilding under searches peaked at 281 MB, with 16 MB at 211
+			// MB, and the rebuild took as long (17.0 s against 17.2 s).
+			// The writer is one connection: restored below, however the
+			// transaction ends.
+			if err := tx.exec(ctx, `PRAGMA cache_size = -16384`); err != nil {
+				return err
+			}
+		}
 		if lock := s.dialect.lockTables("ACCESS EXCLUSIVE", "correlations", "correlation_values"); lock != "" {
 			// More sort memory for the index builds, for this transaction only.
 			for _, q := range []string{lock, `SET LOCAL maintenance_work_mem = '256MB'`, `SET LOCAL work_mem = '64MB'`} {
@@ -71,6 +82,11 @@ func (s *Store) RebuildCorrelations(ctx context.Context, progress func(done, tot
 		s.log.Debug("correlation index built", "action", "correlate", "duration_ms", time.Since(start).Milliseconds())
 		return s.dequeue(ctx, tx, pending)
 	})
+	if s.dialect.singleWriter() {
+		if _, rerr := s.exec(context.WithoutCancel(ctx), `PRAGMA cache_size = `+sqliteWriterCache); rerr != nil {
+			s.log.Error("cannot restore the page cache after a rebuild", "error", rerr)
+		}
+	}
 	if err != nil {
 		return rep, fmt.Errorf("rebuild correlations: %w", err)
 	}

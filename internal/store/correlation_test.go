@@ -180,6 +180,12 @@ func TestCorrelationCapAndRebuild(t *testing.T) {
 		t.Errorf("got report %+v, want 10 attributes, 10 postings, 3 repeated values, none over the cap of 10", rep)
 	}
 	assertCountsMatch(t, s)
+	if s.Dialect() == "sqlite" { // the rebuild shrinks the writer's page cache for itself only
+		var pages string
+		if err := s.wdb.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&pages); err != nil || pages != sqliteWriterCache {
+			t.Errorf("after a rebuild the writer's cache_size is %s (%v), want %s", pages, err, sqliteWriterCache)
+		}
+	}
 
 	// Disabling a type takes its postings away at the next rebuild.
 	if err := s.SetCorrelationDisabledTypes(ctx, []string{"md5"}); err != nil {

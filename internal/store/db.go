@@ -57,6 +57,9 @@ type Options struct {
 	Now func() time.Time
 }
 
+// sqliteWriterCache is the write connection's page cache: 64 MB.
+const sqliteWriterCache = "-65536"
+
 // OpenSQLite opens (creating if needed) the SQLite database at path, in WAL
 // mode, and applies pending migrations.
 func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
@@ -64,7 +67,7 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 		return nil, fmt.Errorf("create database directory: %w", err)
 	}
 	base := "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_busy_timeout=10000"
-	wdb, err := sql.Open("sqlite3", base+"&_txlock=immediate&_cache_size=-65536")
+	wdb, err := sql.Open("sqlite3", base+"&_txlock=immediate&_cache_size="+sqliteWriterCache)
 	if err != nil {
 		return nil, err
 	}
