@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"time"
 )
@@ -86,7 +87,9 @@ func (s *Store) RebuildCorrelations(ctx context.Context, progress func(done, tot
 		if _, rerr := s.exec(context.WithoutCancel(ctx), `PRAGMA cache_size = `+sqliteWriterCache); rerr != nil {
 			s.log.Error("cannot restore the page cache after a rebuild", "error", rerr)
 		}
+		releaseCMemory()
 	}
+	debug.FreeOSMemory() // the rebuild's batches, on both databases
 	if err != nil {
 		return rep, fmt.Errorf("rebuild correlations: %w", err)
 	}
