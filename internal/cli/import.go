@@ -38,9 +38,10 @@ recursively for *.json files, in name order), or a MISP feed directory (one with
 a manifest.json; the events it lists are read). Events are matched by uuid: a
 known event is updated when the copy read has a newer timestamp and skipped
 otherwise, so importing the same files again changes nothing. An event read
-without a uuid gets one derived from its content; one without a timestamp is
-compared by its file's modification time and stamped with the time of the
-import, so that a later edit of the file updates it.
+without a timestamp is compared by its file's modification time (kept with the
+event) and stamped with the time of the import, so that a later edit of the
+file updates it. An event read without a uuid gets one derived from its
+content: an edited copy of it is a new event.
 
 Exit status: 0 when every event was imported or skipped, 2 when some documents,
 events or items inside events were rejected (the report lists them and why),

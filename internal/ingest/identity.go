@@ -24,13 +24,16 @@ const DefaultDistribution = 0
 // fillMissing completes an event read from a file. A missing distribution
 // becomes DefaultDistribution. A missing uuid or timestamp gets one that
 // makes importing the same file again a no-op: a uuid derived from the
-// event's content, and the modification time of its file as its version,
-// so that a later edit of the file updates the event. Without them, the
-// store would create a new event for every import of a uuid-less file, and
-// treat a timestamp-less event as newer than the stored copy every time.
-// The version only decides; the event is stamped with the time of the
-// write: stamped with the file's older time, it sorted behind polls with a
-// cursor that had moved past that second, and they never delivered it.
+// event's content, and the modification time of its file (in nanoseconds)
+// as its version, which the store keeps beside the event, so that a later
+// edit of the file updates the event. Without them, the store would create
+// a new event for every import of a uuid-less file, and treat a
+// timestamp-less event as newer than the stored copy every time. The event
+// is stamped with the time of the write: stamped with the file's older
+// time, it sorted behind polls with a cursor that had moved past that
+// second, and they never delivered it; compared by whole seconds with its
+// stamp, an edit in the second of the import was skipped, and a file dated
+// in the future was updated at every import.
 func fillMissing(ev *misp.Event, modTime time.Time) {
 	if ev.UUID == nil || strings.TrimSpace(*ev.UUID) == "" {
 		if b, err := json.Marshal(ev); err == nil {
@@ -44,8 +47,7 @@ func fillMissing(ev *misp.Event, modTime time.Time) {
 	}
 	deriveChildUUIDs(ev)
 	if ev.Timestamp == nil || *ev.Timestamp <= 0 {
-		ts := misp.Int(modTime.Unix())
-		ev.Timestamp, ev.TimestampIsVersion = &ts, true
+		ev.Timestamp, ev.SourceVersion = nil, modTime.UnixNano()
 	}
 }
 

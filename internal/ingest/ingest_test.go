@@ -269,10 +269,13 @@ func TestImportUUIDlessChildrenAreNotDuplicated(t *testing.T) {
 
 // TestImportStampsWithTheWriteTime checks that an event read without a
 // timestamp is stamped with the time of the write, as its attributes are,
-// while its file's modification time still decides whether a stored copy
-// is older: stamped with that older time, the event sorted behind polls
-// with a cursor that had moved past its second, and they never delivered
-// it (found by a fresh-eyes tester).
+// while its file's modification time, kept beside it to the nanosecond,
+// decides whether the stored copy is older. Stamped with the file's older
+// time, the event sorted behind polls with a cursor that had moved past its
+// second, and they never delivered it; compared by whole seconds with its
+// stamp, a file dated in the future was updated at every import, and an
+// edit in the second of the import was skipped (found by fresh-eyes
+// testers).
 func TestImportStampsWithTheWriteTime(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	ctx := context.Background()
@@ -287,36 +290,44 @@ func TestImportStampsWithTheWriteTime(t *testing.T) {
 	}
 	const id = "3b1d2f00-0000-4000-8000-0000000000d1"
 	path := filepath.Join(t.TempDir(), "stamp.json")
-	writeFile(t, path, `{"uuid": "`+id+`", "info": "no timestamp", "Attribute": [{"type": "domain", "value": "stamp.example"}]}`)
-	touch := func(at time.Time) {
-		if err := os.Chtimes(path, at, at); err != nil {
+	write := func(info string, mtime time.Time) {
+		writeFile(t, path, `{"uuid": "`+id+`", "info": "`+info+`", "Attribute": [{"type": "domain", "value": "stamp.example"}]}`)
+		if err := os.Chtimes(path, mtime, mtime); err != nil {
 			t.Fatal(err)
 		}
 	}
-	stamped := func() int64 {
+	stored := func() (int64, string) {
 		ev, err := st.EventByRef(ctx, a, id, store.LoadOptions{Metadata: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return ev.Timestamp
+		return ev.Timestamp, ev.Info
 	}
-	touch(now.Add(-24 * time.Hour)) // the file is a day old
-	if rep := importPaths(t, st, a, path); rep.Events != (EventCounts{Created: 1}) {
-		t.Fatalf("first import: got %+v", rep.Events)
+	step := func(name string, want EventCounts, wantInfo string) {
+		t.Helper()
+		if rep := importPaths(t, st, a, path); rep.Events != want {
+			t.Errorf("%s: got %+v, want %+v", name, rep.Events, want)
+		}
+		if ts, info := stored(); info != wantInfo || (want != EventCounts{Skipped: 1} && ts != now.Unix()) {
+			t.Errorf("%s: stored %q stamped %d, want %q stamped with the write time %d", name, info, ts, wantInfo, now.Unix())
+		}
 	}
-	if got := stamped(); got != now.Unix() {
-		t.Errorf("created: stamped %d, want the write time %d, not the file's", got, now.Unix())
-	}
+
+	day := now.Add(-24 * time.Hour)
+	write("v1", day) // a file a day old
+	step("first import", EventCounts{Created: 1}, "v1")
 	now = now.Add(time.Minute)
-	if rep := importPaths(t, st, a, path); rep.Events != (EventCounts{Skipped: 1}) {
-		t.Errorf("again: got %+v, want it skipped", rep.Events)
-	}
-	touch(now.Add(30 * time.Second)) // edited after the import
-	now = now.Add(time.Hour)
-	if rep := importPaths(t, st, a, path); rep.Events != (EventCounts{Updated: 1}) {
-		t.Errorf("edited: got %+v, want it updated", rep.Events)
-	}
-	if got := stamped(); got != now.Unix() {
-		t.Errorf("updated: stamped %d, want the write time %d", got, now.Unix())
-	}
+	step("again", EventCounts{Skipped: 1}, "v1")
+
+	write("v2", day.Add(10*time.Millisecond)) // rewritten within the same second
+	now = now.Add(time.Minute)
+	step("edited in the same second", EventCounts{Updated: 1}, "v2")
+	step("again after the edit", EventCounts{Skipped: 1}, "v2")
+
+	future := now.Add(365 * 24 * time.Hour) // a file dated a year ahead
+	write("v3", future)
+	now = now.Add(time.Minute)
+	step("dated in the future", EventCounts{Updated: 1}, "v3")
+	now = now.Add(time.Minute)
+	step("dated in the future, again", EventCounts{Skipped: 1}, "v3")
 }

@@ -40,12 +40,11 @@ type Event struct {
 	Galaxy             List[Galaxy]      `json:"Galaxy"`
 	EventReport        List[EventReport] `json:"EventReport"`
 
-	// TimestampIsVersion says that Timestamp was not in the document but
-	// stands for its version (cairn import gives a timestamp-less event its
-	// file's modification time): it decides whether the stored copy is
-	// older, and the event is stamped with the time of the write, as its
-	// attributes are. Never on the wire.
-	TimestampIsVersion bool `json:"-"`
+	// SourceVersion is the version of the file a timestamp-less event was
+	// read from (cairn import: its modification time in nanoseconds). The
+	// store keeps it and compares it instead of the timestamp, and stamps
+	// the event with the time of the write. Never on the wire.
+	SourceVersion int64 `json:"-"`
 }
 
 // Attribute is an attribute as sent inside an event or to attributes/add.

@@ -73,7 +73,7 @@ type eventPlan struct {
 	published                   bool
 	publishedGiven              bool
 	timestamp, publishTimestamp int64
-	stampNow                    bool // timestamp is the document's version only (misp.Event.TimestampIsVersion)
+	sourceVersion               int64 // misp.Event.SourceVersion: compared instead of timestamp
 	orgc                        *OrgRef
 	disableCorrelation, extends *string
 	attrs                       []attrRow
@@ -233,7 +233,7 @@ func (s *Store) prepareEvent(a *Actor, in *misp.Event, create bool) (*eventPlan,
 	p.publishedGiven = in.Published != nil
 	p.published = boolOr(in.Published, false)
 	p.timestamp, p.publishTimestamp = intOr(in.Timestamp, 0), intOr(in.PublishTimestamp, 0)
-	p.stampNow = in.TimestampIsVersion
+	p.sourceVersion = in.SourceVersion
 	if in.Orgc != nil {
 		p.orgc = &OrgRef{UUID: strings.ToLower(uuidOf(in.Orgc.UUID)), Name: strings.TrimSpace(str(in.Orgc.Name))}
 	}
@@ -335,15 +335,16 @@ func prepareReport(a *Actor, in *misp.EventReport) (reportRow, *fieldError) {
 // storedEvent is the part of an event row the writer needs.
 type storedEvent struct {
 	id, orgID, orgcID, userID, timestamp int64
+	sourceVersion                        int64
 	locked, published                    bool
 	uuid                                 string
 }
 
 func (s *Store) loadStoredEvent(ctx context.Context, q querier, id int64, uid string) (storedEvent, error) {
 	var e storedEvent
-	err := q.QueryRowContext(ctx, s.Rebind(`SELECT id, org_id, orgc_id, user_id, timestamp, locked, published, uuid
-		FROM events WHERE id = ? OR uuid = ?`), id, uid).Scan(&e.id, &e.orgID, &e.orgcID, &e.userID,
-		&e.timestamp, &e.locked, &e.published, &e.uuid)
+	err := q.QueryRowContext(ctx, s.Rebind(`SELECT id, org_id, orgc_id, user_id, timestamp, source_version,
+		locked, published, uuid FROM events WHERE id = ? OR uuid = ?`), id, uid).Scan(&e.id, &e.orgID, &e.orgcID,
+		&e.userID, &e.timestamp, &e.sourceVersion, &e.locked, &e.published, &e.uuid)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, notFoundf("event")
 	}
@@ -434,10 +435,7 @@ func (w *eventWriter) create(ctx context.Context, p *eventPlan) error {
 	}
 	e := storedEvent{orgID: w.a.Org.ID, orgcID: orgc, userID: w.a.User.ID, uuid: p.uuid}
 	ts := w.now
-	switch {
-	case p.stampNow:
-		ts = p.versionStamp(w.now)
-	case p.timestamp > 0 && (w.opts.Preserve || p.timestamp <= w.now+300):
+	if p.timestamp > 0 && (w.opts.Preserve || p.timestamp <= w.now+300) {
 		ts = p.timestamp
 	}
 	published, pubTS := false, int64(0)
@@ -452,10 +450,10 @@ func (w *eventWriter) create(ctx context.Context, p *eventPlan) error {
 	}
 	e.id, err = w.s.insertID(ctx, w.tx, `INSERT INTO events (uuid, org_id, orgc_id, user_id, info, date,
 		threat_level_id, analysis, distribution, sharing_group_id, published, timestamp, publish_timestamp,
-		locked, disable_correlation, extends_uuid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		locked, disable_correlation, extends_uuid, source_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.uuid, e.orgID, orgc, w.a.User.ID, *p.info, date, deref(p.threatLevel, 4), deref(p.analysis, 0),
 		deref(p.distribution, 1), deref(p.sg, 0), published, ts, pubTS, w.receivedThroughSync(),
-		p.disableCorrelation != nil && *p.disableCorrelation == "1", derefS(p.extends))
+		p.disableCorrelation != nil && *p.disableCorrelation == "1", derefS(p.extends), p.sourceVersion)
 	if err != nil {
 		return err
 	}
@@ -466,18 +464,6 @@ func (w *eventWriter) create(ctx context.Context, p *eventPlan) error {
 	return w.finish(ctx, e.id)
 }
 
-// versionStamp is the timestamp of an event whose timestamp is its
-// document's version only: the time of the write, or the version when it
-// is a little ahead (a file modified under a clock running up to five
-// minutes fast), so that importing the same file again finds the stored
-// copy no older and changes nothing.
-func (p *eventPlan) versionStamp(now int64) int64 {
-	if p.timestamp > now && p.timestamp <= now+300 {
-		return p.timestamp
-	}
-	return now
-}
-
 func (w *eventWriter) update(ctx context.Context, p *eventPlan, cur storedEvent) error {
 	w.res.EventID, w.res.UUID = cur.id, cur.uuid
 	if !w.a.canEdit(cur) {
@@ -486,7 +472,7 @@ func (w *eventWriter) update(ctx context.Context, p *eventPlan, cur storedEvent)
 	if err := w.mayOverwrite(ctx, p, cur); err != nil {
 		return err
 	}
-	if p.timestamp > 0 && p.timestamp <= cur.timestamp {
+	if p.timestamp > 0 && p.timestamp <= cur.timestamp || p.sourceVersion > 0 && p.sourceVersion <= cur.sourceVersion {
 		if w.opts.Mode == ModeUpsert {
 			w.res.Outcome = OutcomeSkipped
 			return nil
@@ -529,13 +515,13 @@ func (w *eventWriter) updateEventRow(ctx context.Context, p *eventPlan, cur stor
 		set("extends_uuid", *p.extends)
 	}
 	ts := w.now
-	switch {
-	case p.stampNow:
-		ts = p.versionStamp(w.now)
-	case p.timestamp > 0:
+	if p.timestamp > 0 {
 		ts = p.timestamp
 	}
 	set("timestamp", ts)
+	if p.sourceVersion > 0 { // other writes keep the file's version: importing it again changes nothing
+		set("source_version", p.sourceVersion)
+	}
 	switch {
 	case w.opts.Preserve:
 		set("published", p.published)

@@ -407,4 +407,10 @@ CREATE TABLE write_leases (
 	`
 CREATE INDEX write_leases_started ON write_leases (started);
 `,
+	// 9: the version of the file an event without a timestamp was imported
+	// from (its modification time in nanoseconds; 0 for every other event),
+	// so that importing the same file again changes nothing.
+	`
+ALTER TABLE events ADD COLUMN source_version INTEGER NOT NULL DEFAULT 0;
+`,
 }
