@@ -71,7 +71,7 @@ func (s *Server) attributeAdd(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	errs := attributeErrors(res.Rejected)
+	errs, inside := attributeErrors(res.Rejected)
 	switch {
 	case len(attrs) == 0:
 		q.status = http.StatusForbidden
@@ -87,36 +87,47 @@ func (s *Server) attributeAdd(q *request) (any, error) {
 	if len(errs) > 0 {
 		out["errors"] = errs
 	}
+	if len(inside) > 0 {
+		out["rejected"] = inside
+	}
 	return out, nil
 }
 
-// attributeErrors keys the rejections of a list of attributes by the
-// position of their attribute in the request, as MISP's "attribute_<n>":
-// "Attribute[3]" and "Attribute[3].Tag[0]" both go under attribute_3, a
-// list when there are several. They were numbered by failure, so the
-// second of two failures was attribute_1 wherever it stood.
-func attributeErrors(rejected []store.Rejection) map[string]any {
-	byItem := map[string][]store.Rejection{}
+// attributeErrors keys the rejections of attributes left out by the
+// position of their attribute in the request, as MISP's "attribute_<n>"
+// ("Attribute[3]" under attribute_3): they were numbered by failure, so
+// the second of two failures was attribute_1 wherever it stood. What was
+// refused inside an attribute that was stored (a tag, say) is returned
+// apart, under "rejected": a MISP client reads attribute_<n> as attribute n
+// not saved.
+func attributeErrors(rejected []store.Rejection) (errs map[string]any, inside []store.Rejection) {
+	errs = map[string]any{}
 	for i, r := range rejected {
-		key := fmt.Sprintf("attribute_%d", i) // no position: keep the old numbering
-		if rest, ok := strings.CutPrefix(r.Item, "Attribute["); ok {
-			if n, _, ok := strings.Cut(rest, "]"); ok {
-				if _, err := strconv.Atoi(n); err == nil {
-					key = "attribute_" + n
-				}
-			}
-		}
-		byItem[key] = append(byItem[key], r)
-	}
-	errs := map[string]any{}
-	for key, rs := range byItem {
-		if len(rs) == 1 {
-			errs[key] = rs[0]
-		} else {
-			errs[key] = rs
+		n, whole := attributeIndex(r.Item)
+		switch {
+		case whole:
+			errs["attribute_"+n] = r
+		case n != "":
+			inside = append(inside, r)
+		default: // no position: keep the old numbering
+			errs[fmt.Sprintf("attribute_%d", i)] = r
 		}
 	}
-	return errs
+	return errs, inside
+}
+
+// attributeIndex reads the position out of "Attribute[3]" (whole) or
+// "Attribute[3].Tag[0]" (not whole); n is "" for anything else.
+func attributeIndex(item string) (n string, whole bool) {
+	rest, ok := strings.CutPrefix(item, "Attribute[")
+	if !ok {
+		return "", false
+	}
+	n, rest, ok = strings.Cut(rest, "]")
+	if _, err := strconv.Atoi(n); !ok || err != nil {
+		return "", false
+	}
+	return n, rest == ""
 }
 
 func (s *Server) attributeEdit(q *request) (any, error) {

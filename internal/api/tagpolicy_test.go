@@ -127,7 +127,8 @@ func TestTagWritesFollowEnabledTaxonomies(t *testing.T) {
 
 // TestAttributeListErrorsByPosition checks that the errors of a list sent
 // to attributes/add are keyed by the position of their attribute in the
-// request, as MISP's attribute_<n>, not numbered by failure.
+// request, as MISP's attribute_<n>, not numbered by failure, and that what
+// was refused inside a stored attribute is not among them.
 func TestAttributeListErrorsByPosition(t *testing.T) {
 	e := newEnv(t)
 	added := e.must(200, "POST", "/events/add", e.admin, map[string]any{"info": "list"})
@@ -137,6 +138,7 @@ func TestAttributeListErrorsByPosition(t *testing.T) {
 		map[string]any{"type": "ip-dst", "value": "not an address"},
 		map[string]any{"type": "domain", "value": "good-2.example"},
 		map[string]any{"type": "ip-dst", "value": "also not one"},
+		map[string]any{"type": "domain", "value": "good-4.example", "Tag": []any{map[string]any{"name": []any{}}}},
 	})
 	errs, _ := out["errors"].(map[string]any)
 	if len(errs) != 2 || errs["attribute_1"] == nil || errs["attribute_3"] == nil {
@@ -145,7 +147,11 @@ func TestAttributeListErrorsByPosition(t *testing.T) {
 	if got := get(out, "errors", "attribute_3", "item"); got != "Attribute[3]" {
 		t.Errorf("attribute_3 is about %v, want Attribute[3]", got)
 	}
-	if n := len(asList(out["Attribute"])); n != 2 {
-		t.Errorf("got %d attributes stored, want the two good ones", n)
+	// The bad tag of a stored attribute is not an error of the attribute.
+	if got := get(out, "rejected", 0, "item"); got != "Attribute[4].Tag[0]" {
+		t.Errorf("got rejected %v, want the tag of Attribute[4] (answer %v)", out["rejected"], out)
+	}
+	if n := len(asList(out["Attribute"])); n != 3 {
+		t.Errorf("got %d attributes stored, want the three good ones", n)
 	}
 }
