@@ -212,26 +212,10 @@ func (s *Store) checkAttach(ctx context.Context, q querier, a *Actor, eventID, a
 	return nil
 }
 
-// TagIDsMatching resolves a tag filter term: a number is a tag id, anything
-// else a case-insensitive name pattern where % is a wildcard.
-func (s *Store) TagIDsMatching(ctx context.Context, term string) ([]int64, error) {
-	term = strings.TrimSpace(term)
-	q, arg := `SELECT id FROM tags WHERE `+s.likeLower("lower(name)"), any(strings.ToLower(term))
-	if id, err := strconv.ParseInt(term, 10, 64); err == nil {
-		q, arg = `SELECT id FROM tags WHERE id = ?`, id
-	} else if !strings.Contains(term, "%") {
-		q = `SELECT id FROM tags WHERE lower(name) = ?`
-	}
-	rows, err := s.db.QueryContext(ctx, s.Rebind(q), arg)
-	if err != nil {
-		return nil, err
-	}
-	return scanIDs(rows)
-}
-
-// TagIDsMatchingAny returns the ids of the tags matching any of the terms,
-// each read as TagIDsMatching reads it: the ids and exact names in one
-// statement (a search may name thousands), each pattern in its own.
+// TagIDsMatchingAny returns the ids of the tags matching any of the tag
+// filter terms: a number is a tag id, a term holding % a case-insensitive
+// name pattern, anything else a name in any case. The ids and names go in
+// one statement (a search may name thousands), each pattern in its own.
 func (s *Store) TagIDsMatchingAny(ctx context.Context, terms []string) ([]int64, error) {
 	var ids []int64
 	var names []string
@@ -241,7 +225,12 @@ func (s *Store) TagIDsMatchingAny(ctx context.Context, terms []string) ([]int64,
 		if id, err := strconv.ParseInt(term, 10, 64); err == nil {
 			ids = append(ids, id)
 		} else if strings.Contains(term, "%") {
-			found, err := s.TagIDsMatching(ctx, term)
+			rows, err := s.db.QueryContext(ctx, s.Rebind(`SELECT id FROM tags WHERE `+s.likeLower("lower(name)")),
+				strings.ToLower(term))
+			if err != nil {
+				return nil, err
+			}
+			found, err := scanIDs(rows)
 			if err != nil {
 				return nil, err
 			}

@@ -231,7 +231,7 @@ func TestSightingsByBracketedAddressAndPort(t *testing.T) {
 
 // TestTagIDsMatchingAny resolves tag terms of every kind at once: ids,
 // names in any case and patterns, among thousands that match nothing, as
-// TagIDsMatching resolves them one by one.
+// it resolves each of them alone.
 func TestTagIDsMatchingAny(t *testing.T) {
 	s, a := newTestStore(t)
 	ctx := context.Background()
@@ -256,9 +256,9 @@ func TestTagIDsMatchingAny(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 	for _, term := range terms[:3] {
-		one, err := s.TagIDsMatching(ctx, term)
+		one, err := s.TagIDsMatchingAny(ctx, []string{term})
 		if err != nil || len(one) != 1 {
-			t.Errorf("TagIDsMatching(%q) = %v, %v; want one tag", term, one, err)
+			t.Errorf("TagIDsMatchingAny(%q) = %v, %v; want one tag", term, one, err)
 		}
 	}
 }
