@@ -45,8 +45,8 @@ type Result struct {
 
 // Copy copies every row of src into dst, which must be empty and at the same
 // schema version, leaving out the source's nodes, their own jobs and their
-// claims on jobs and feeds (see nodeState). Both must be opened through the store, which migrates
-// them; nothing may write to src meanwhile. The rows are read in one
+// claims on jobs and feeds (see nodeState). Both must be opened through the
+// store, which migrates them; nothing may write to src meanwhile. The rows are read in one
 // snapshot of src and written in one transaction on dst, so a failed copy
 // leaves dst empty. Identity sequences on dst continue after the last id
 // src handed out, even one since deleted.

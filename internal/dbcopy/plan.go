@@ -85,9 +85,10 @@ func (p *pair) selectSQL(orderBy string) string {
 }
 
 // plan pairs the tables of the source, in creation order, with the target's,
-// leaving out those that only hold node state. A source table or column the target lacks is an error: with the schema
-// versions equal it means the two were not built by the same migrations, and
-// copying the rest would lose data silently. Columns only the target has keep
+// leaving out those that only hold node state. A source table or column the
+// target lacks is an error: with the schema versions equal it means the two
+// were not built by the same migrations, and copying the rest would lose
+// data silently. Columns only the target has keep
 // their defaults.
 func plan(src, dst *catalog) ([]pair, error) {
 	var pairs []pair

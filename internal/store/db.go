@@ -85,10 +85,9 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 		return nil, err
 	}
 	// Four readers with 16 MB of page cache each: enough for two cores, and
-	// memory stays bounded (64 MB at most, with the writer's 64 MB). With
-	// 32 MB each, a server at 6M attributes that rebuilt its correlation
-	// index while answering searches peaked at 339 MB and stayed near 240-290
-	// MB; with 16 MB, 281 and 205-209 MB, and the searches took as long.
+	// memory stays bounded (64 MB at most, with the writer's 64 MB). At 6M
+	// attributes a server peaked at 110 MB after its benchmark runs against
+	// 148 MB with 32 MB readers, and the searches took as long.
 	db.SetMaxOpenConns(sqliteReaders)
 	db.SetMaxIdleConns(sqliteReaders)
 	// A connection plans with the statistics it read when it opened (see
@@ -127,6 +126,7 @@ func OpenPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	// the ICU collation, where a generic plan of a search for a set of
 	// values compared every row with every value; the byte-hashed value
 	// indexes (migration 6) are probed value by value under either plan.
+	//
 	// PostgreSQL's JIT compiler is off unless the URL turns it on. It
 	// compiles a statement whose estimated cost passes jit_above_cost, and
 	// compiling the condition of a search of thousands of CIDR or wildcard
