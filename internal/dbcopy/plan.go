@@ -88,8 +88,7 @@ func (p *pair) selectSQL(orderBy string) string {
 // leaving out those that only hold node state. A source table or column the
 // target lacks is an error: with the schema versions equal it means the two
 // were not built by the same migrations, and copying the rest would lose
-// data silently. Columns only the target has keep
-// their defaults.
+// data silently. Columns only the target has keep their defaults.
 func plan(src, dst *catalog) ([]pair, error) {
 	var pairs []pair
 	for i := range src.tables {
